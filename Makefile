@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh machine: `make posters` and `make test`.
+# Both first install what is missing: Debian packages (renderer libraries, fonts)
+# and the Python packages, into the virtual environment .venv.
+
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: posters test lint bench setup system-deps clean
+
+posters: setup
+	$(BIN)/poster build
+
+test: setup
+	$(BIN)/ruff check generator tests bench
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff format --check generator tests bench
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+setup: system-deps $(STAMP)
+
+system-deps:
+	@scripts/install-system-deps.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf output/*/ .pytest_cache

@@ -1,0 +1,168 @@
+"""Build every poster of a campaign: plan → HTML → PDF → preflight → write → manifest.
+
+One poster's failure is recorded and the others go on. Posters are built one
+per job in any ``concurrent.futures.Executor`` (a process pool by default when
+there is more than one job), and each PDF is written atomically. The manifest
+is written last, listing only complete files.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .output import read_manifest, sha256, write_atomically, write_manifest
+from .plan import PosterJob, plan
+from .schema import Campaign, LoadedCampaign
+
+
+@dataclass
+class PosterResult:
+    job: PosterJob
+    ok: bool
+    file: str | None = None
+    pages: int = 0
+    sha256: str | None = None
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    preflight: dict | None = None
+    detail: str | None = None  # traceback of an unexpected failure, for --verbose
+
+    def manifest_entry(self) -> dict:
+        job = self.job
+        return {
+            "file": self.file,
+            "placement": job.placement_id,
+            "design": job.design_id,
+            "format": job.format.label,
+            "languages": list(job.languages),
+            "quantity": job.quantity,
+            "pages": self.pages,
+            "sha256": self.sha256,
+            "preflight": self.preflight,
+        }
+
+
+@dataclass
+class CampaignResult:
+    campaign_id: str
+    folder: Path
+    results: list[PosterResult]
+
+    @property
+    def failed(self) -> list[PosterResult]:
+        return [r for r in self.results if not r.ok]
+
+
+def build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Path) -> PosterResult:
+    """Make one poster and write it; never raises for a problem of this poster."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+
+    from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
+    from .preflight import preflight
+    from .templating import PosterContext
+    from .typeset.fonts import FontError
+
+    try:
+        rendered = render_poster(PosterContext(job, campaign, project))
+        report = preflight(rendered.pdf, job.format)
+        warnings = list(report.warnings)
+        warnings += [
+            f"text '{key}' ({lang}) shrunk to {scale:.0%} to fit"
+            for (key, lang), scale in sorted(rendered.fits.items())
+        ]
+        if not report.ok:
+            return PosterResult(job, False, error="preflight: " + "; ".join(report.errors),
+                                warnings=warnings, preflight=report.as_dict())  # fmt: skip
+        write_atomically(folder / job.filename, rendered.pdf)
+        return PosterResult(
+            job, True, job.filename, rendered.pages, sha256(rendered.pdf), None, warnings,
+            report.as_dict(),
+        )  # fmt: skip
+    except (PosterError, FontError) as error:
+        return PosterResult(job, False, error=str(error))
+    except TemplateSyntaxError as error:
+        where = f"templates/{error.name}:{error.lineno}" if error.name else f"line {error.lineno}"
+        return PosterResult(job, False, error=f"template error in {where}: {error.message}")
+    except TemplateError as error:
+        where = _template_frame(error) or f"template '{job.template}'"
+        return PosterResult(job, False, error=f"template error in {where}: {error}")
+    except Exception as error:  # one poster's bug must not stop the others
+        return PosterResult(job, False, error=f"unexpected {type(error).__name__}: {error}",
+                            detail=traceback.format_exc())  # fmt: skip
+
+
+def _template_frame(error: BaseException) -> str | None:
+    """Where in a template an error arose: Jinja puts template lines in the traceback."""
+    found = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename.endswith(".j2"):
+            name = frame.filename.split("/templates/")[-1]
+            found = f"templates/{name}:{frame.lineno}"
+    return found
+
+
+def build_campaign(
+    loaded: LoadedCampaign,
+    project: Path,
+    output_root: Path,
+    only: Iterable[str] = (),
+    jobs: int | None = None,
+    executor: Executor | None = None,
+    on_result: Callable[[PosterResult], None] = lambda result: None,
+) -> CampaignResult:
+    campaign = loaded.campaign
+    folder = output_root / campaign.id
+    folder.mkdir(parents=True, exist_ok=True)
+    poster_jobs = plan(campaign, only)
+    results: list[PosterResult] = []
+
+    workers = jobs or os.cpu_count() or 1
+    if executor is None and (workers == 1 or len(poster_jobs) <= 1):
+        for job in poster_jobs:
+            results.append(build_poster(job, campaign, project, folder))
+            on_result(results[-1])
+    else:
+        own = executor is None
+        pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(poster_jobs)))
+        try:
+            futures = [
+                pool.submit(build_poster, job, campaign, project, folder) for job in poster_jobs
+            ]
+            for future in futures:
+                results.append(future.result())
+                on_result(results[-1])
+        finally:
+            if own:
+                pool.shutdown(cancel_futures=True)
+
+    _record(folder, campaign, poster_jobs, results, loaded)
+    return CampaignResult(campaign.id, folder, results)
+
+
+def _record(folder: Path, campaign: Campaign, planned: list[PosterJob], results, loaded) -> None:
+    """Write the manifest: this build's posters, plus earlier ones it did not rebuild."""
+    built = {r.job.filename: r for r in results}
+    all_names = {job.filename for job in plan(campaign)}
+    previous = {e["file"]: e for e in read_manifest(folder).get("posters", []) if "file" in e}
+    posters = []
+    for job in plan(campaign):
+        result = built.get(job.filename)
+        if result is not None:
+            if result.ok:
+                posters.append(result.manifest_entry())
+        elif job.filename in previous and (folder / job.filename).is_file():
+            posters.append(previous[job.filename])
+    del all_names, planned
+    manifest = {
+        "campaign": campaign.id,
+        "source": loaded.path.name,
+        "draft": campaign.review.translations != "reviewed",
+        "review_note": campaign.review.note,
+        "posters": posters,
+    }
+    write_manifest(folder, manifest)

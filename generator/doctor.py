@@ -1,0 +1,90 @@
+"""``poster doctor``: is this machine able to build posters, and if not, what to install."""
+
+from __future__ import annotations
+
+import ctypes.util
+import shutil
+from dataclasses import dataclass
+
+from .languages import FONT_ALTERNATIVES, LANGUAGES
+
+# Which Debian package brings each declared family.
+FONT_PACKAGES = {
+    "Noto Sans CJK SC": "fonts-noto-cjk",
+    "Noto Sans CJK KR": "fonts-noto-cjk",
+    "Phetsarath OT": "fonts-lao",
+}
+SAMPLES = {"lo": "ສະບາຍດີປະເທດລາວ", "my": "မင်္ဂလာပါမြန်မာ", "km": "សួស្តីកម្ពុជា", "th": "สวัสดีประเทศไทย"}
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+    fix: str = ""
+
+
+def run_checks() -> list[Check]:
+    checks = [_library("Pango", "pango-1.0", "libpango-1.0-0"),
+              _library("HarfBuzz subsetting (fast CJK fonts)", "harfbuzz-subset", "libharfbuzz-subset0"),
+              _library("fontconfig", "fontconfig", "fontconfig"),
+              _weasyprint(), _icu()]  # fmt: skip
+    checks += _fonts()
+    found = shutil.which("pdftoppm")
+    checks.append(
+        Check("pdftoppm (previews)", bool(found), found or "", "apt-get install poppler-utils")
+    )
+    return checks
+
+
+def _library(name: str, soname: str, package: str) -> Check:
+    found = ctypes.util.find_library(soname)
+    return Check(name, bool(found), found or "", f"apt-get install {package}")
+
+
+def _weasyprint() -> Check:
+    try:
+        import weasyprint
+
+        major = int(weasyprint.__version__.split(".")[0])
+        return Check(
+            "WeasyPrint ≥ 70", major >= 70, weasyprint.__version__, "pip install -U weasyprint"
+        )
+    except Exception as error:  # an import failure names the missing system library
+        return Check("WeasyPrint ≥ 70", False, "", f"{error}; run 'make setup'")
+
+
+def _icu() -> Check:
+    try:
+        import icu
+
+        from .typeset.segment import words
+
+        broken = [code for code, text in SAMPLES.items() if len(words(text, code)) < 2]
+        detail = f"ICU {icu.ICU_VERSION}, dictionaries for {', '.join(SAMPLES)}"
+        return Check("ICU word breaking", not broken, detail,
+                     f"ICU cannot segment {broken}: install libicu with its data")  # fmt: skip
+    except ImportError:
+        return Check(
+            "ICU word breaking",
+            False,
+            "",
+            "apt-get install libicu-dev pkg-config; pip install pyicu",
+        )
+
+
+def _fonts() -> list[Check]:
+    from .typeset.fonts import faces_of
+
+    checks = []
+    stacks = [(lang.name, lang.fonts) for lang in LANGUAGES.values()]
+    stacks += [(f"{LANGUAGES[code].name} ({alt})", stack)
+               for code, alts in FONT_ALTERNATIVES.items() for alt, stack in alts.items()]  # fmt: skip
+    for label, stack in stacks:
+        missing = [family for family in stack if not faces_of(family)]
+        files = {str(face.file) for family in stack for face in faces_of(family)[:1]}
+        packages = sorted({FONT_PACKAGES.get(family, "fonts-noto-core") for family in missing})
+        checks.append(Check(f"fonts for {label}", not missing, ", ".join(sorted(files)),
+                            f"{', '.join(missing)}: apt-get install {' '.join(packages)}"))  # fmt: skip
+    return checks

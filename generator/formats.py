@@ -1,0 +1,68 @@
+"""Paper formats: trim sizes, bleed, and the distance each is read from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BLEED_MM = 3.0
+
+# Trim sizes in millimetres, portrait (width, height). ISO 216 and the DL flyer.
+PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
+    "A1": (594, 841),
+    "A2": (420, 594),
+    "A3": (297, 420),
+    "A4": (210, 297),
+    "A5": (148, 210),
+    "A6": (105, 148),
+    "DL": (99, 210),
+}
+FORMAT_NAMES = tuple(PAPER_SIZES_MM)
+
+# How far away a passer-by reads the headline and hotline of each size, in metres.
+# The floor for text size follows from it (see ``min_font_size_mm``).
+VIEWING_DISTANCE_M: dict[str, float] = {
+    "A1": 3.0,
+    "A2": 2.0,
+    "A3": 1.5,
+    "A4": 1.0,
+    "A5": 0.7,
+    "A6": 0.5,
+    "DL": 0.5,
+}
+
+# Sign-making rule of thumb: 25 mm of capital height per 3 m of viewing distance.
+CAP_HEIGHT_PER_M_MM = 25 / 3
+# Capital height as a share of the font size (Noto Sans: 0.714 em).
+CAP_HEIGHT_EM = 0.714
+# Body text is read as one walks up to the sign, from 40% of the viewing distance;
+# small print (names under numbers, the footer) from 20%.
+READING_SHARE = {"headline": 1.0, "hotline": 1.0, "message": 0.4, "small": 0.2}
+
+
+@dataclass(frozen=True)
+class PaperFormat:
+    name: str
+    orientation: str  # portrait | landscape
+
+    @property
+    def trim_mm(self) -> tuple[float, float]:
+        width, height = PAPER_SIZES_MM[self.name]
+        return (height, width) if self.orientation == "landscape" else (width, height)
+
+    @property
+    def media_mm(self) -> tuple[float, float]:
+        width, height = self.trim_mm
+        return width + 2 * BLEED_MM, height + 2 * BLEED_MM
+
+    @property
+    def viewing_distance_m(self) -> float:
+        return VIEWING_DISTANCE_M[self.name]
+
+    @property
+    def label(self) -> str:
+        return self.name + ("-landscape" if self.orientation == "landscape" else "")
+
+    def min_font_size_mm(self, role: str) -> float:
+        """The smallest font size legible for a text role at this format's distance."""
+        distance = self.viewing_distance_m * READING_SHARE[role]
+        return distance * CAP_HEIGHT_PER_M_MM / CAP_HEIGHT_EM

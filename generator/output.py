@@ -1,0 +1,45 @@
+"""Write results so that nothing is ever half-written: temporary file, then rename.
+
+A reader (or a print shop's upload) sees either the previous complete file or
+the new complete file, never a torn one, even when a build is killed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_manifest(folder: Path) -> dict:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_manifest(folder: Path, manifest: dict) -> None:
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    write_atomically(folder / MANIFEST, text.encode("utf-8"))

@@ -1,0 +1,175 @@
+"""Typeset and render a poster with WeasyPrint, fitting every text to its box.
+
+Each text sits in a fixed box (the ``fit`` macro of templates/base.html.j2).
+After layout we measure every such box: a text that runs past its box is
+rendered again smaller, until it fits or reaches the smallest size legible at
+the format's viewing distance. Below that floor the poster fails, naming the
+text and the language; a poster never ships with text running off its box.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from .languages import LANGUAGES
+from .templating import Fits, PosterContext, environment, render_html
+from .typeset.fonts import use_private_fontconfig
+
+use_private_fontconfig()  # before WeasyPrint loads fontconfig
+
+import weasyprint  # noqa: E402
+from weasyprint.formatting_structure import boxes  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+
+from .fetcher import ProjectURLFetcher  # noqa: E402
+
+PX_PER_MM = 96 / 25.4
+TOLERANCE_PX = 0.75
+MAX_FIT_ROUNDS = 8
+
+
+class PosterError(Exception):
+    """This poster cannot be made; the message says which text or resource and why."""
+
+
+@dataclass(frozen=True)
+class Overflow:
+    key: str
+    lang: str
+    role: str
+    font_size_mm: float
+    ratio: float  # how much of the content fits: below 1 when it overflows
+
+
+@dataclass(frozen=True)
+class RenderedPoster:
+    pdf: bytes
+    pages: int
+    fits: Fits  # the scale each shrunk text needed
+
+
+_FONT_CONFIG: FontConfiguration | None = None
+
+
+def font_config() -> FontConfiguration:
+    """One font configuration per process: fonts load once and serve every poster."""
+    global _FONT_CONFIG
+    if _FONT_CONFIG is None:
+        _FONT_CONFIG = FontConfiguration()
+    return _FONT_CONFIG
+
+
+def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPoster:
+    env = environment(context.project)
+    fetcher = ProjectURLFetcher(context.project, context=context.job.name)
+    fits: Fits = dict(context.fits)
+    for _ in range(MAX_FIT_ROUNDS):
+        context.fits = fits
+        html = render_html(env, context)
+        document = weasyprint.HTML(
+            string=html, base_url=context.project.resolve().as_uri() + "/", url_fetcher=fetcher
+        ).render(font_config=font_config())
+        if fetcher.refused:
+            raise PosterError("; ".join(dict.fromkeys(fetcher.refused)))
+        if len(document.pages) != expected_pages:
+            raise PosterError(
+                f"the layout made {len(document.pages)} pages instead of {expected_pages}: "
+                f"content runs past the page in template '{context.job.template}'"
+            )
+        overflows = measure_overflows(document)
+        if not overflows:
+            return RenderedPoster(document.write_pdf(), len(document.pages), fits)
+        for overflow in overflows:
+            fits[(overflow.key, overflow.lang)] = _shrunk_scale(
+                context, overflow, fits.get((overflow.key, overflow.lang), 1.0)
+            )
+    worst = overflows[0]
+    raise PosterError(_overflow_message(context, worst, "still does not fit after shrinking"))
+
+
+def _shrunk_scale(context: PosterContext, overflow: Overflow, scale: float) -> float:
+    floor_mm = context.job.format.min_font_size_mm(overflow.role)
+    size_at_unit_scale = overflow.font_size_mm / scale
+    floor_scale = floor_mm / size_at_unit_scale
+    if scale <= floor_scale * 1.001:
+        raise PosterError(_overflow_message(context, overflow, "does not fit even at its floor"))
+    # Wrapped text grows with the square of its size: shrink by the square root.
+    step = min(0.97, max(0.6, math.sqrt(overflow.ratio) * 0.98))
+    return max(scale * step, floor_scale)
+
+
+def _overflow_message(context: PosterContext, overflow: Overflow, what: str) -> str:
+    floor = context.job.format.min_font_size_mm(overflow.role)
+    language = LANGUAGES[overflow.lang].name
+    return (
+        f"text '{overflow.key}' in {language} ('{overflow.lang}') {what}: "
+        f"{overflow.font_size_mm:.1f} mm, floor for a {overflow.role} text on "
+        f"{context.job.format.label} read from {context.job.format.viewing_distance_m:g} m is "
+        f"{floor:.1f} mm; shorten the text or use a larger format"
+    )
+
+
+def measure_overflows(document) -> list[Overflow]:
+    """Every fitted box whose text runs past it, worst first."""
+    found = []
+    for page in document.pages:
+        for box in _fit_boxes(page._page_box):
+            key_lang, role = box.element.get("data-fit").rsplit("|", 1)
+            key, lang = key_lang.rsplit(":", 1)
+            ratio = _fit_ratio(box)
+            if ratio < 1:
+                font_size_mm = box.style["font_size"] / PX_PER_MM
+                found.append(Overflow(key, lang, role, font_size_mm, ratio))
+    return sorted(found, key=lambda o: o.ratio)
+
+
+def _fit_boxes(root):
+    """The principal box of each element carrying ``data-fit``."""
+    stack = [(root, None)]
+    while stack:
+        box, parent_element = stack.pop()
+        box = getattr(box, "_box", box)  # positioned boxes sit in an AbsolutePlaceholder
+        element = getattr(box, "element", None)
+        if (
+            isinstance(box, boxes.BlockBox)
+            and element is not None
+            and element is not parent_element
+            and element.get("data-fit")
+        ):
+            yield box
+        for child in getattr(box, "children", ()):
+            stack.append((child, element))
+
+
+def _fit_ratio(box) -> float:
+    """How much of the box's content fits inside it: 1 or more when all of it does."""
+    left, top = box.content_box_x(), box.content_box_y()
+    right, bottom = left + box.width, top + box.height
+    content_right, content_bottom = left, top
+    for line in map(_unwrap, box.children):
+        content_bottom = max(content_bottom, line.position_y + line.margin_height())
+        for child in _descendants(line):
+            if isinstance(child, boxes.TextBox):
+                content_right = max(content_right, child.position_x + child.width)
+    ratios = [1.0]
+    if content_bottom > bottom + TOLERANCE_PX:
+        ratios.append(box.height / max(content_bottom - top, 1e-6))
+    if content_right > right + TOLERANCE_PX:
+        ratios.append(box.width / max(content_right - left, 1e-6))
+    return min(ratios)
+
+
+def _unwrap(box):
+    return getattr(box, "_box", box)
+
+
+def _descendants(box):
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _descendants(_unwrap(child))
+
+
+def write_html_for_debugging(context: PosterContext, path: Path) -> None:
+    path.write_text(render_html(environment(context.project), context), encoding="utf-8")

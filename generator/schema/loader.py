@@ -1,0 +1,169 @@
+"""Read a campaign file, keeping line numbers, and validate it.
+
+Whatever is wrong comes back as ``CampaignError`` holding one ``Problem`` per
+mistake, each with file, line, column, the field path and what was expected:
+a campaign officer fixes them all in one pass, with no traceback to read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+
+from .models import Campaign
+from .references import Loc, check_references
+
+MAX_FILE_BYTES = 5_000_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int  # 1-based; 0 when unknown
+    column: int  # 1-based; 0 when unknown
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+
+class CampaignError(Exception):
+    """A campaign file that cannot be used, with every problem found in it."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class LoadedCampaign:
+    campaign: Campaign
+    path: Path
+    source: str  # the file's text, for change detection and reporting
+
+
+def load_campaign(path: Path, project: Path | None = None) -> LoadedCampaign:
+    """Parse and validate one campaign file; raise ``CampaignError`` when it is wrong."""
+    shown = _display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise CampaignError([Problem(shown, 0, 0, "", f"cannot read: {error.strerror}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        message = f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}"
+        raise CampaignError([Problem(shown, 0, 0, "", message)])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        message = f"not UTF-8 text (byte {error.start})"
+        raise CampaignError([Problem(shown, 0, 0, "", message)]) from None
+
+    tree = _parse_yaml(text, shown)
+    if not isinstance(tree, CommentedMap):
+        raise CampaignError([Problem(shown, 1, 1, "", "expected a mapping of campaign fields")])
+
+    try:
+        campaign = Campaign.model_validate(tree, context={"project": project})
+    except ValidationError as error:
+        problems = [_from_pydantic(e, tree, shown) for e in error.errors()]
+        raise CampaignError(problems) from None
+
+    problems = [_at(tree, loc, shown, msg) for loc, msg in check_references(campaign, project)]
+    if problems:
+        raise CampaignError(problems)
+    return LoadedCampaign(campaign, path, text)
+
+
+def _parse_yaml(text: str, shown: str):
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        # Aliases can multiply a small file into gigabytes (a "YAML bomb"), and a
+        # campaign has no need of them: refuse them before building anything.
+        for event in yaml.parse(text):
+            if isinstance(event, AliasEvent):
+                mark = event.start_mark
+                message = "YAML aliases (*name) are not allowed in campaign files"
+                raise CampaignError([Problem(shown, mark.line + 1, mark.column + 1, "", message)])
+        return yaml.load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        raise CampaignError([Problem(shown, line, column, "", f"YAML: {message}")]) from None
+    except YAMLError as error:
+        raise CampaignError([Problem(shown, 0, 0, "", f"YAML: {error}")]) from None
+
+
+def _from_pydantic(error: dict, tree: CommentedMap, shown: str) -> Problem:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        message = "unknown field (see docs/campaign-format.md for the fields allowed here)"
+    elif kind == "missing":
+        message = "required field is missing"
+    elif loc and loc[-1] == "[key]":
+        loc = loc[:-1]
+        message = f"'{loc[-1]}' is not allowed as a key here: {_lower(error['msg'])}"
+    else:
+        message = _lower(error["msg"])
+        if "input" in error and kind != "missing" and not isinstance(error["input"], dict | list):
+            message += f" (got {error['input']!r})"[:200]
+    return _at(tree, loc, shown, message, point_at_key=kind in ("extra_forbidden",))
+
+
+def _at(tree, loc: Loc, shown: str, message: str, point_at_key: bool = False) -> Problem:
+    line, column = _locate(tree, loc, point_at_key)
+    return Problem(shown, line, column, format_loc(loc), message)
+
+
+def _locate(tree, loc: Iterable[str | int], point_at_key: bool) -> tuple[int, int]:
+    """The 1-based line and column of the deepest node of ``loc`` that exists in the file."""
+    node = tree
+    line, column = node.lc.line, node.lc.col
+    steps = list(loc)
+    for depth, step in enumerate(steps):
+        last = depth == len(steps) - 1
+        if isinstance(node, CommentedMap) and step in node:
+            line, column = node.lc.key(step) if (last and point_at_key) else node.lc.value(step)
+            node = node[step]
+        elif isinstance(node, CommentedSeq) and isinstance(step, int) and step < len(node):
+            line, column = node.lc.item(step)
+            node = node[step]
+        else:
+            break
+        if not isinstance(node, CommentedMap | CommentedSeq):
+            break
+    return line + 1, column + 1
+
+
+def format_loc(loc: Iterable[str | int]) -> str:
+    out = ""
+    for step in loc:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += f".{step}" if out else str(step)
+    return out
+
+
+def _lower(message: str) -> str:
+    return message[:1].lower() + message[1:]
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

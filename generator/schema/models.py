@@ -1,0 +1,162 @@
+"""The campaign file, as pydantic models.
+
+Every model rejects unknown keys, so a typo in a campaign file is an error
+with its line number rather than a silently ignored setting. Cross-references
+(a placement naming a design, a design naming a message) are checked after
+the shapes, in ``references.py``, so both kinds of problem carry a field path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePosixPath
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+)
+
+from ..formats import FORMAT_NAMES
+from ..languages import LANGUAGES
+
+LanguageCode = Literal[tuple(LANGUAGES)]  # type: ignore[valid-type]
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64),
+    Field(description="lower-case letters, digits and single hyphens, e.g. 'vientiane-nong-khai'"),
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Texts = Annotated[
+    dict[LanguageCode, Text],
+    Field(description="one text per language code, e.g. {lo: ..., th: ...}"),
+]
+PhoneNumber = Annotated[
+    str,
+    StringConstraints(pattern=r"^\+?[0-9]+( [0-9]+)*$", max_length=24),
+    Field(description="Western digits grouped by single spaces as dialled, e.g. '021 251 128'"),
+]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_asset(value: str, info: ValidationInfo) -> str:
+    """An asset is a relative path inside the project's assets/ folder that exists."""
+    path = PurePosixPath(value)
+    if path.is_absolute() or ".." in path.parts or "\\" in value or ":" in value:
+        raise ValueError("must be a relative path inside assets/, without '..' or a URL scheme")
+    if not path.parts or path.parts[0] != "assets":
+        raise ValueError("must be a path under assets/, e.g. assets/logos/mlsw.svg")
+    project = (info.context or {}).get("project")
+    if project is not None:
+        real = (project / path).resolve()
+        if not real.is_relative_to((project / "assets").resolve()):
+            raise ValueError("points outside assets/ (through a link)")
+        if not real.is_file():
+            raise ValueError(f"no such file: {value}")
+    return value
+
+
+AssetPath = Annotated[
+    str,
+    AfterValidator(_check_asset),
+    Field(description="a file under assets/, e.g. assets/logos/mlsw.svg"),
+]
+
+
+class Review(StrictModel):
+    translations: Literal["draft", "reviewed"] = "draft"
+    note: str | None = None
+
+
+class Organisation(StrictModel):
+    id: Id
+    name: Texts
+    logo: AssetPath | None = None
+
+
+class Contact(StrictModel):
+    id: Id
+    number: PhoneNumber
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = Field(
+        description="ISO 3166 alpha-2 country code, e.g. LA, TH"
+    )
+    name: Texts = Field(description="what the line is, short, per language")
+    source: Annotated[str, StringConstraints(min_length=1)]
+    source_date: Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | None = (
+        Field(
+            None,
+            description="when the source said it, YYYY, YYYY-MM or YYYY-MM-DD; omit if unknown",
+        )
+    )
+    verified: dt.date | None = Field(None, description="date someone last checked the number")
+    verification: str | None = Field(None, description="how it was checked")
+
+
+class MessageSlot(StrictModel):
+    text: Id = Field(description="key of a message")
+    icon: AssetPath | None = None
+
+
+class Design(StrictModel):
+    id: Id
+    template: Id = Field(description="a folder under templates/, e.g. border-sign")
+    headline: Id
+    subheadline: Id | None = None
+    messages: list[MessageSlot] = Field(min_length=1, max_length=6)
+    call_to_action: Id
+    place_label: Id | None = None
+    pictogram: AssetPath | None = None
+    contacts: list[Id] = Field(default_factory=list)
+    organisations: list[Id] = Field(default_factory=list)
+    fonts: dict[LanguageCode, str] = Field(
+        default_factory=dict, description="named alternative font stack per language"
+    )
+
+
+class FormatOrder(StrictModel):
+    size: Literal[tuple(FORMAT_NAMES)]  # type: ignore[valid-type]
+    orientation: Literal["portrait", "landscape"] = "portrait"
+    quantity: int = Field(ge=1, le=1_000_000)
+
+
+class Placement(StrictModel):
+    id: Id
+    name: Texts
+    design: Id
+    languages: list[LanguageCode] = Field(
+        min_length=2, max_length=2, description="two languages, the primary one first"
+    )
+    contacts: list[Id] = Field(default_factory=list, description="added to the design's")
+    formats: list[FormatOrder] = Field(min_length=1)
+
+
+class Campaign(StrictModel):
+    """A campaign: what its posters say, for which places, in which sizes."""
+
+    id: Id
+    title: Texts
+    review: Review = Review()
+    organisations: list[Organisation] = Field(default_factory=list)
+    messages: dict[Id, Texts]
+    contacts: list[Contact] = Field(default_factory=list)
+    designs: list[Design] = Field(min_length=1)
+    placements: list[Placement] = Field(min_length=1)
+
+    def message(self, key: str) -> dict[str, str]:
+        return self.messages[key]
+
+    def contact(self, contact_id: str) -> Contact:
+        return next(c for c in self.contacts if c.id == contact_id)
+
+    def design(self, design_id: str) -> Design:
+        return next(d for d in self.designs if d.id == design_id)
+
+    def organisation(self, organisation_id: str) -> Organisation:
+        return next(o for o in self.organisations if o.id == organisation_id)

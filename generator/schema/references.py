@@ -1,0 +1,114 @@
+"""Checks that need the whole campaign: ids unique, references resolve, texts complete.
+
+Each problem names a field path into the campaign file, so the loader can turn
+it into a line and column just like a shape error from pydantic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..languages import FONT_ALTERNATIVES
+from .models import Campaign
+
+Loc = tuple[str | int, ...]
+
+
+def check_references(campaign: Campaign, project: Path | None) -> Iterator[tuple[Loc, str]]:
+    yield from _unique_ids(campaign)
+
+    messages = campaign.messages
+    contacts = {c.id: c for c in campaign.contacts}
+    organisations = {o.id: o for o in campaign.organisations}
+    designs = {d.id: d for d in campaign.designs}
+
+    for i, design in enumerate(campaign.designs):
+        loc: Loc = ("designs", i)
+        if project is not None and not (project / "templates" / design.template).is_dir():
+            yield (*loc, "template"), _unknown("template", design.template, _templates(project))
+        for field in ("headline", "subheadline", "call_to_action", "place_label"):
+            key = getattr(design, field)
+            if key is not None and key not in messages:
+                yield (*loc, field), _unknown("message", key, messages)
+        for j, slot in enumerate(design.messages):
+            if slot.text not in messages:
+                yield (*loc, "messages", j, "text"), _unknown("message", slot.text, messages)
+        for j, contact_id in enumerate(design.contacts):
+            if contact_id not in contacts:
+                yield (*loc, "contacts", j), _unknown("contact", contact_id, contacts)
+        for j, org_id in enumerate(design.organisations):
+            if org_id not in organisations:
+                yield (*loc, "organisations", j), _unknown("organisation", org_id, organisations)
+        for lang, alternative in design.fonts.items():
+            known = FONT_ALTERNATIVES.get(lang, {})
+            if alternative not in known:
+                yield (*loc, "fonts", lang), _unknown(f"font stack for {lang}", alternative, known)
+
+    for i, placement in enumerate(campaign.placements):
+        loc = ("placements", i)
+        first, second = placement.languages
+        if first == second:
+            yield (*loc, "languages"), "the two languages must differ"
+        for lang in placement.languages:
+            if lang not in placement.name:
+                yield (*loc, "name"), f"no name in '{lang}', a language of this placement"
+        for j, contact_id in enumerate(placement.contacts):
+            if contact_id not in contacts:
+                yield (*loc, "contacts", j), _unknown("contact", contact_id, contacts)
+        seen_formats: set[tuple[str, str]] = set()
+        for j, order in enumerate(placement.formats):
+            if (order.size, order.orientation) in seen_formats:
+                message = f"{order.size} {order.orientation} is listed twice; add the quantities"
+                yield (*loc, "formats", j), message
+            seen_formats.add((order.size, order.orientation))
+        design = designs.get(placement.design)
+        if design is None:
+            yield (*loc, "design"), _unknown("design", placement.design, designs)
+            continue
+        yield from _complete_texts(campaign, design, placement, loc)
+
+
+def _complete_texts(campaign, design, placement, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Every text a poster prints must exist in both of its languages."""
+    where = f"placement '{placement.id}' needs it"
+    keys = [design.headline, design.subheadline, design.call_to_action, design.place_label]
+    keys += [slot.text for slot in design.messages]
+    for key in dict.fromkeys(k for k in keys if k and k in campaign.messages):
+        for lang in placement.languages:
+            if lang not in campaign.messages[key]:
+                yield ("messages", key), f"no '{lang}' translation; {where}"
+    for contact in campaign.contacts:
+        if contact.id in design.contacts or contact.id in placement.contacts:
+            for lang in placement.languages:
+                if lang not in contact.name:
+                    yield (
+                        ("contacts", campaign.contacts.index(contact), "name"),
+                        f"no '{lang}' name; {where}",
+                    )
+    for org in campaign.organisations:
+        if org.id in design.organisations and not any(
+            lang in org.name for lang in placement.languages
+        ):
+            i = campaign.organisations.index(org)
+            yield ("organisations", i, "name"), f"no name in {placement.languages}; {where}"
+
+
+def _unique_ids(campaign: Campaign) -> Iterator[tuple[Loc, str]]:
+    for field in ("organisations", "contacts", "designs", "placements"):
+        seen: set[str] = set()
+        for i, item in enumerate(getattr(campaign, field)):
+            if item.id in seen:
+                yield (field, i, "id"), f"duplicate id '{item.id}'"
+            seen.add(item.id)
+
+
+def _templates(project: Path) -> list[str]:
+    root = project / "templates"
+    return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+def _unknown(kind: str, value: str, known) -> str:
+    names = sorted(known)
+    listed = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
+    return f"unknown {kind} '{value}' (expected one of: {listed or 'none defined'})"

@@ -1,0 +1,1 @@
+"""Typesetting: line-break opportunities for unspaced scripts, and font coverage."""

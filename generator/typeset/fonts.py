@@ -1,0 +1,158 @@
+"""The renderer's fonts: only the declared ones, and a coverage check before rendering.
+
+Font families are declared in ``generator.languages``. They are found through
+the system's fontconfig once, and the renderer is then given a private
+fontconfig configuration that holds exactly those files: a build does not
+change because someone installed another font, and Pango cannot quietly fall
+back to a font nobody chose.
+
+Pango draws a box ("tofu") for a character its fonts lack. Here such a
+character is an error before rendering: ``check_coverage`` names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+
+from ..languages import LANGUAGES, all_font_families, font_stack
+
+# Characters drawn as nothing, which no font needs to have.
+_INVISIBLE_CATEGORIES = {"Cf", "Zl", "Zp"}
+
+
+class FontError(Exception):
+    """A declared font is missing, or a text has a character no font of its stack covers."""
+
+
+@dataclass(frozen=True)
+class FontFace:
+    family: str
+    file: Path
+    index: int  # face index inside a .ttc collection
+
+
+@cache
+def system_faces() -> tuple[FontFace, ...]:
+    """Every face the system's fontconfig knows, with all its family names."""
+    env = {k: v for k, v in os.environ.items() if k != "FONTCONFIG_FILE"}
+    try:
+        listing = subprocess.run(
+            ["fc-list", "--format", "%{family}\t%{file}\t%{index}\n"],
+            capture_output=True, text=True, check=True, env=env,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise FontError(f"cannot list the system's fonts with fc-list: {error}") from None
+    faces = []
+    for row in listing.splitlines():
+        families, file, index = row.split("\t")
+        for family in families.replace("\\,", "\0").split(","):
+            faces.append(FontFace(family.replace("\0", ","), Path(file), int(index or 0)))
+    return tuple(faces)
+
+
+def faces_of(family: str) -> list[FontFace]:
+    return sorted(
+        (face for face in system_faces() if face.family == family),
+        key=lambda face: (str(face.file), face.index),
+    )
+
+
+def declared_files() -> dict[str, list[Path]]:
+    """Font files per declared family; a family with none is missing."""
+    return {
+        family: sorted({face.file for face in faces_of(family)}) for family in all_font_families()
+    }
+
+
+def private_fontconfig(cache_root: Path | None = None) -> Path:
+    """Write a fontconfig configuration holding only the declared fonts; return its path.
+
+    Missing families are left out here and reported by ``check_coverage`` or
+    ``poster doctor`` when a text needs them.
+    """
+    files = sorted({file for paths in declared_files().values() for file in paths})
+    digest = hashlib.sha256("\n".join(map(str, files)).encode()).hexdigest()[:16]
+    cache_root = (
+        cache_root
+        or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "poster-generator"
+    )
+    folder = cache_root / f"fonts-{digest}"
+    config = folder / "fonts.conf"
+    if config.is_file():
+        return config
+    links = folder / "files"
+    links.mkdir(parents=True, exist_ok=True)
+    for i, file in enumerate(files):
+        link = links / f"{i:03d}-{file.name}"
+        if not link.exists():
+            link.symlink_to(file)
+    text = (
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        f"  <dir>{links}</dir>\n  <cachedir>{folder / 'cache'}</cachedir>\n</fontconfig>\n"
+    )
+    temporary = config.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(text)
+    temporary.replace(config)
+    return config
+
+
+def use_private_fontconfig() -> Path:
+    """Point fontconfig at the private configuration; call before WeasyPrint loads fonts."""
+    config = private_fontconfig()
+    os.environ["FONTCONFIG_FILE"] = str(config)
+    return config
+
+
+@cache
+def _charset(family: str) -> frozenset[int]:
+    faces = faces_of(family)
+    if not faces:
+        raise FontError(
+            f"font family '{family}' is not installed (run 'poster doctor' for the package to install)"
+        )
+    face = faces[0]  # the faces of one family share their character set closely enough
+    font = TTFont(face.file, fontNumber=face.index, lazy=True)
+    try:
+        return frozenset(font.getBestCmap())
+    finally:
+        font.close()
+
+
+def stack_charset(families: Iterable[str]) -> frozenset[int]:
+    out: set[int] = set()
+    for family in families:
+        out |= _charset(family)
+    return frozenset(out)
+
+
+def missing_characters(text: str, families: Iterable[str]) -> list[str]:
+    """Characters of ``text`` that none of ``families`` can draw, each once, in order."""
+    covered = stack_charset(tuple(families))
+    missing: dict[str, None] = {}
+    for char in text:
+        if char.isspace() or unicodedata.category(char) in _INVISIBLE_CATEGORIES:
+            continue
+        if ord(char) not in covered:
+            missing[char] = None
+    return list(missing)
+
+
+def check_coverage(text: str, lang: str, where: str, alternative: str | None = None) -> None:
+    """Raise ``FontError`` naming the language, the place and the character no font covers."""
+    missing = missing_characters(text, font_stack(lang, alternative))
+    if missing:
+        shown = ", ".join(f"'{c}' U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in missing[:5])
+        language = LANGUAGES[lang].name
+        raise FontError(
+            f"{where} ({language}, '{lang}'): no declared font has {shown}; "
+            "fix the text or declare a font that covers it in generator/languages.py"
+        )
