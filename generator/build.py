@@ -76,13 +76,24 @@ def build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Path
             for (key, lang), scale in sorted(rendered.fits.items())
         ]
         if not report.ok:
-            return PosterResult(job, False, error="preflight: " + "; ".join(report.errors),
-                                warnings=warnings, preflight=report.as_dict())  # fmt: skip
+            return PosterResult(
+                job,
+                False,
+                error="preflight: " + "; ".join(report.errors),
+                warnings=warnings,
+                preflight=report.as_dict(),
+            )
         write_atomically(folder / job.filename, rendered.pdf)
         return PosterResult(
-            job, True, job.filename, rendered.pages, sha256(rendered.pdf), None, warnings,
+            job,
+            True,
+            job.filename,
+            rendered.pages,
+            sha256(rendered.pdf),
+            None,
+            warnings,
             report.as_dict(),
-        )  # fmt: skip
+        )
     except (PosterError, FontError) as error:
         return PosterResult(job, False, error=str(error))
     except TemplateSyntaxError as error:
@@ -92,8 +103,12 @@ def build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Path
         where = _template_frame(error) or f"template '{job.template}'"
         return PosterResult(job, False, error=f"template error in {where}: {error}")
     except Exception as error:  # one poster's bug must not stop the others
-        return PosterResult(job, False, error=f"unexpected {type(error).__name__}: {error}",
-                            detail=traceback.format_exc())  # fmt: skip
+        return PosterResult(
+            job,
+            False,
+            error=f"unexpected {type(error).__name__}: {error}",
+            detail=traceback.format_exc(),
+        )
 
 
 def _template_frame(error: BaseException) -> str | None:

@@ -64,12 +64,27 @@ def main() -> None:
 
 @main.command()
 @click.argument("campaigns", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("output"), show_default=True, help="Where the posters go.")  # fmt: skip
-@click.option("--only", multiple=True, metavar="FILTER",
-              help="Build only posters matching a placement, design, format, language or *pattern*.")  # fmt: skip
-@click.option("--jobs", "-j", type=click.IntRange(1), default=None,
-              help="Worker processes [default: all cores].")  # fmt: skip
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Where the posters go.",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="FILTER",
+    help="Build only posters matching a placement, design, format, language or *pattern*.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1),
+    default=None,
+    help="Worker processes [default: all cores].",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Show warnings and tracebacks of failures.")
 @project_option
 def build(campaigns, output, only, jobs, verbose, project) -> None:
@@ -132,17 +147,29 @@ def list_posters(campaigns, only, as_json, project) -> None:
     rows = [(item.campaign.id, job) for item in loaded for job in plan(item.campaign, only)]
     if as_json:
         data = [
-            {"campaign": cid, "file": job.filename, "placement": job.placement_id,
-             "design": job.design_id, "format": job.format.label,
-             "languages": list(job.languages), "quantity": job.quantity}
+            {
+                "campaign": cid,
+                "file": job.filename,
+                "placement": job.placement_id,
+                "design": job.design_id,
+                "format": job.format.label,
+                "languages": list(job.languages),
+                "quantity": job.quantity,
+            }
             for cid, job in rows
-        ]  # fmt: skip
+        ]
         out.print_json(json.dumps(data, ensure_ascii=False))
     else:
         table = Table("campaign", "placement", "design", "format", "languages", "qty")
         for cid, job in rows:
-            table.add_row(cid, job.placement_id, job.design_id, job.format.label,
-                          " + ".join(job.languages), str(job.quantity))  # fmt: skip
+            table.add_row(
+                cid,
+                job.placement_id,
+                job.design_id,
+                job.format.label,
+                " + ".join(job.languages),
+                str(job.quantity),
+            )
         out.print(table)
         out.print(f"{len(rows)} posters, {sum(job.quantity for _, job in rows)} prints")
     sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)

@@ -26,10 +26,13 @@ class Check:
 
 
 def run_checks() -> list[Check]:
-    checks = [_library("Pango", "pango-1.0", "libpango-1.0-0"),
-              _library("HarfBuzz subsetting (fast CJK fonts)", "harfbuzz-subset", "libharfbuzz-subset0"),
-              _library("fontconfig", "fontconfig", "fontconfig"),
-              _weasyprint(), _icu()]  # fmt: skip
+    checks = [
+        _library("Pango", "pango-1.0", "libpango-1.0-0"),
+        _library("HarfBuzz subsetting (fast CJK fonts)", "harfbuzz-subset", "libharfbuzz-subset0"),
+        _library("fontconfig", "fontconfig", "fontconfig"),
+        _weasyprint(),
+        _icu(),
+    ]
     checks += _fonts()
     found = shutil.which("pdftoppm")
     checks.append(
@@ -63,8 +66,12 @@ def _icu() -> Check:
 
         broken = [code for code, text in SAMPLES.items() if len(words(text, code)) < 2]
         detail = f"ICU {icu.ICU_VERSION}, dictionaries for {', '.join(SAMPLES)}"
-        return Check("ICU word breaking", not broken, detail,
-                     f"ICU cannot segment {broken}: install libicu with its data")  # fmt: skip
+        return Check(
+            "ICU word breaking",
+            not broken,
+            detail,
+            f"ICU cannot segment {broken}: install libicu with its data",
+        )
     except ImportError:
         return Check(
             "ICU word breaking",
@@ -79,12 +86,21 @@ def _fonts() -> list[Check]:
 
     checks = []
     stacks = [(lang.name, lang.fonts) for lang in LANGUAGES.values()]
-    stacks += [(f"{LANGUAGES[code].name} ({alt})", stack)
-               for code, alts in FONT_ALTERNATIVES.items() for alt, stack in alts.items()]  # fmt: skip
+    stacks += [
+        (f"{LANGUAGES[code].name} ({alt})", stack)
+        for code, alts in FONT_ALTERNATIVES.items()
+        for alt, stack in alts.items()
+    ]
     for label, stack in stacks:
         missing = [family for family in stack if not faces_of(family)]
         files = {str(face.file) for family in stack for face in faces_of(family)[:1]}
         packages = sorted({FONT_PACKAGES.get(family, "fonts-noto-core") for family in missing})
-        checks.append(Check(f"fonts for {label}", not missing, ", ".join(sorted(files)),
-                            f"{', '.join(missing)}: apt-get install {' '.join(packages)}"))  # fmt: skip
+        checks.append(
+            Check(
+                f"fonts for {label}",
+                not missing,
+                ", ".join(sorted(files)),
+                f"{', '.join(missing)}: apt-get install {' '.join(packages)}",
+            )
+        )
     return checks

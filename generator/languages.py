@@ -37,15 +37,27 @@ LANGUAGES: dict[str, Language] = {
         Language("th", "Thai", "ภาษาไทย", "Thai", ("Noto Sans Thai", LATIN_FONT), True, 1.5, "th"),
         Language("vi", "Vietnamese", "Tiếng Việt", "Latn", (LATIN_FONT,), False, 1.35, "vi"),
         Language(
-            "zh-Hans", "Chinese (Simplified)", "简体中文", "Hans",
-            ("Noto Sans CJK SC", LATIN_FONT), False, 1.35, "zh_Hans",
+            "zh-Hans",
+            "Chinese (Simplified)",
+            "简体中文",
+            "Hans",
+            ("Noto Sans CJK SC", LATIN_FONT),
+            False,
+            1.35,
+            "zh_Hans",
         ),
-        Language("ko", "Korean", "한국어", "Kore", ("Noto Sans CJK KR", LATIN_FONT), False, 1.4, "ko"),
-        Language("my", "Burmese", "မြန်မာဘာသာ", "Mymr", ("Noto Sans Myanmar", LATIN_FONT), True, 1.8, "my"),
-        Language("km", "Khmer", "ភាសាខ្មែរ", "Khmr", ("Noto Sans Khmer", LATIN_FONT), True, 1.7, "km"),
+        Language(
+            "ko", "Korean", "한국어", "Kore", ("Noto Sans CJK KR", LATIN_FONT), False, 1.4, "ko"
+        ),
+        Language(
+            "my", "Burmese", "မြန်မာဘာသာ", "Mymr", ("Noto Sans Myanmar", LATIN_FONT), True, 1.8, "my"
+        ),
+        Language(
+            "km", "Khmer", "ភាសាខ្មែរ", "Khmr", ("Noto Sans Khmer", LATIN_FONT), True, 1.7, "km"
+        ),
         Language("en", "English", "English", "Latn", (LATIN_FONT,), False, 1.3, "en"),
     )
-}  # fmt: skip
+}
 
 # Alternative stacks a design may ask for by name (``fonts: {lo: phetsarath}``).
 # Phetsarath OT has no Latin lower case: Noto Sans follows it for Latin text.

@@ -47,8 +47,11 @@ def system_faces() -> tuple[FontFace, ...]:
     try:
         listing = subprocess.run(
             ["fc-list", "--format", "%{family}\t%{file}\t%{index}\n"],
-            capture_output=True, text=True, check=True, env=env,
-        ).stdout  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        ).stdout
     except (OSError, subprocess.CalledProcessError) as error:
         raise FontError(f"cannot list the system's fonts with fc-list: {error}") from None
     faces = []
