@@ -3,8 +3,8 @@
 import json
 import re
 
-from generator.schema import json_schema, load_campaign
 from conftest import PROJECT
+from generator.schema import json_schema, load_campaign
 
 
 def test_documented_example_is_a_valid_campaign(project):
