@@ -15,6 +15,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .inputs import job_key, templates_digest
 from .output import read_manifest, sha256, write_atomically, write_manifest
 from .plan import PosterJob, plan
 from .schema import Campaign, LoadedCampaign
@@ -31,6 +32,8 @@ class PosterResult:
     warnings: list[str] = field(default_factory=list)
     preflight: dict | None = None
     detail: str | None = None  # traceback of an unexpected failure, for --verbose
+    inputs: str | None = None  # hash of everything the poster depends on
+    unchanged: bool = False  # inputs as in the last build: not rebuilt
 
     def manifest_entry(self) -> dict:
         job = self.job
@@ -44,6 +47,7 @@ class PosterResult:
             "pages": self.pages,
             "sha256": self.sha256,
             "preflight": self.preflight,
+            "inputs": self.inputs,
         }
 
 
@@ -58,8 +62,16 @@ class CampaignResult:
         return [r for r in self.results if not r.ok]
 
 
-def build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Path) -> PosterResult:
+def build_poster(
+    job: PosterJob, campaign: Campaign, project: Path, folder: Path, inputs: str | None = None
+) -> PosterResult:
     """Make one poster and write it; never raises for a problem of this poster."""
+    result = _build_poster(job, campaign, project, folder)
+    result.inputs = inputs
+    return result
+
+
+def _build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Path) -> PosterResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
@@ -129,24 +141,44 @@ def build_campaign(
     jobs: int | None = None,
     executor: Executor | None = None,
     on_result: Callable[[PosterResult], None] = lambda result: None,
+    force: bool = False,
 ) -> CampaignResult:
+    """Build the planned posters whose inputs changed (all of them with ``force``).
+
+    ``executor`` may be any ``concurrent.futures.Executor``, a cluster's among
+    them; by default a process pool of ``jobs`` workers (all cores) is used.
+    """
     campaign = loaded.campaign
     folder = output_root / campaign.id
     folder.mkdir(parents=True, exist_ok=True)
     poster_jobs = plan(campaign, only)
+    templates = templates_digest(project)
+    keys = {job.filename: job_key(job, campaign, project, templates) for job in poster_jobs}
+    previous = _previous_entries(folder)
     results: list[PosterResult] = []
 
-    workers = jobs or os.cpu_count() or 1
-    if executor is None and (workers == 1 or len(poster_jobs) <= 1):
-        for job in poster_jobs:
-            results.append(build_poster(job, campaign, project, folder))
+    to_build = []
+    for job in poster_jobs:
+        entry = previous.get(job.filename)
+        fresh = entry and entry.get("inputs") == keys[job.filename] and _intact(folder, entry)
+        if fresh and not force:
+            results.append(_unchanged(job, entry))
             on_result(results[-1])
-    else:
+        else:
+            to_build.append(job)
+
+    workers = jobs or os.cpu_count() or 1
+    if executor is None and (workers == 1 or len(to_build) <= 1):
+        for job in to_build:
+            results.append(build_poster(job, campaign, project, folder, keys[job.filename]))
+            on_result(results[-1])
+    elif to_build:
         own = executor is None
-        pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(poster_jobs)))
+        pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(to_build)))
         try:
             futures = [
-                pool.submit(build_poster, job, campaign, project, folder) for job in poster_jobs
+                pool.submit(build_poster, job, campaign, project, folder, keys[job.filename])
+                for job in to_build
             ]
             for future in futures:
                 results.append(future.result())
@@ -155,15 +187,32 @@ def build_campaign(
             if own:
                 pool.shutdown(cancel_futures=True)
 
-    _record(folder, campaign, poster_jobs, results, loaded)
+    _record(folder, campaign, results, loaded)
     return CampaignResult(campaign.id, folder, results)
 
 
-def _record(folder: Path, campaign: Campaign, planned: list[PosterJob], results, loaded) -> None:
+def _previous_entries(folder: Path) -> dict[str, dict]:
+    posters = read_manifest(folder).get("posters", [])
+    return {e["file"]: e for e in posters if isinstance(e, dict) and isinstance(e.get("file"), str)}
+
+
+def _intact(folder: Path, entry: dict) -> bool:
+    """The file the manifest lists is there and has the bytes it says."""
+    path = folder / entry["file"]
+    return path.is_file() and sha256(path.read_bytes()) == entry.get("sha256")
+
+
+def _unchanged(job: PosterJob, entry: dict) -> PosterResult:
+    return PosterResult(
+        job, True, entry["file"], entry.get("pages", 0), entry.get("sha256"),
+        preflight=entry.get("preflight"), inputs=entry.get("inputs"), unchanged=True,
+    )  # fmt: skip
+
+
+def _record(folder: Path, campaign: Campaign, results: list[PosterResult], loaded) -> None:
     """Write the manifest: this build's posters, plus earlier ones it did not rebuild."""
     built = {r.job.filename: r for r in results}
-    all_names = {job.filename for job in plan(campaign)}
-    previous = {e["file"]: e for e in read_manifest(folder).get("posters", []) if "file" in e}
+    previous = _previous_entries(folder)
     posters = []
     for job in plan(campaign):
         result = built.get(job.filename)
@@ -172,7 +221,6 @@ def _record(folder: Path, campaign: Campaign, planned: list[PosterJob], results,
                 posters.append(result.manifest_entry())
         elif job.filename in previous and (folder / job.filename).is_file():
             posters.append(previous[job.filename])
-    del all_names, planned
     manifest = {
         "campaign": campaign.id,
         "source": loaded.path.name,

@@ -9,17 +9,27 @@ from __future__ import annotations
 import json
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from .schema import CampaignError, LoadedCampaign, json_schema, load_campaign
 
 EXIT_OK, EXIT_POSTERS_FAILED, EXIT_INVALID = 0, 1, 2
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False)
 
 
@@ -43,7 +53,7 @@ def _load_all(project: Path, given: tuple[str, ...]) -> tuple[list[LoadedCampaig
         except CampaignError as error:
             any_invalid = True
             for problem in error.problems:
-                console.print(f"[red]error[/red] {problem}", markup=True, soft_wrap=True)
+                console.print(f"[red]error[/red] {escape(str(problem))}")
     return loaded, any_invalid
 
 
@@ -76,7 +86,7 @@ def main() -> None:
     "--only",
     multiple=True,
     metavar="FILTER",
-    help="Build only posters matching a placement, design, format, language or *pattern*.",
+    help="Only posters matching a placement, design, format, language or *pattern*.",
 )
 @click.option(
     "--jobs",
@@ -85,42 +95,83 @@ def main() -> None:
     default=None,
     help="Worker processes [default: all cores].",
 )
+@click.option("--force", is_flag=True, help="Rebuild posters whose inputs have not changed.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only failures and the summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Show warnings and tracebacks of failures.")
 @project_option
-def build(campaigns, output, only, jobs, verbose, project) -> None:
+def build(campaigns, output, only, jobs, force, quiet, verbose, project) -> None:
     """Build the posters of CAMPAIGNS (default: every file in campaigns/)."""
     from .build import build_campaign
+    from .plan import plan
 
     loaded, any_invalid = _load_all(project, campaigns)
     failed = 0
     for item in loaded:
         started = time.monotonic()
-        console.print(f"[bold]{item.campaign.id}[/bold] from {item.path}", markup=True)
+        total = len(plan(item.campaign, only))
+        if not quiet:
+            console.print(f"[bold]{item.campaign.id}[/bold] from {item.path}: {total} posters")
+        with _progress(total, quiet) as advance:
 
-        def report(result, verbose=verbose):
-            if result.ok:
-                console.print(f"  [green]built[/green]  {result.file}", markup=True)
+            def report(result):
+                advance()
+                if not result.ok:
+                    console.print(
+                        f"  [red]failed[/red] {result.job.name}: {escape(result.error or '')}"
+                    )
+                    if verbose and result.detail:
+                        console.print(result.detail, markup=False)
+                    return
+                if verbose or (not quiet and not console.is_terminal):
+                    state = "unchanged" if result.unchanged else "[green]built[/green]"
+                    console.print(f"  {state} {result.file}")
                 if verbose:
                     for warning in result.warnings:
-                        console.print(f"         [yellow]warning[/yellow] {warning}", markup=True)
-            else:
-                console.print(f"  [red]failed[/red] {result.job.name}: {result.error}", markup=True)
-                if verbose and result.detail:
-                    console.print(result.detail, markup=False)
+                        console.print(f"    [yellow]warning[/yellow] {escape(warning)}")
 
-        result = build_campaign(item, project, output, only=only, jobs=jobs, on_result=report)
+            result = build_campaign(
+                item, project, output, only=only, jobs=jobs, on_result=report, force=force
+            )
         failed += len(result.failed)
-        built = len(result.results) - len(result.failed)
-        warned = sum(1 for r in result.results if r.warnings)
-        console.print(
-            f"  {built} built, {len(result.failed)} failed, {warned} with warnings, "
-            f"{time.monotonic() - started:.1f} s → {result.folder}"
-        )
+        _summary(result, time.monotonic() - started)
         if item.campaign.review.translations != "reviewed":
-            console.print("  [yellow]draft[/yellow]: translations await review", markup=True)
+            console.print("  [yellow]draft[/yellow]: translations await review by native speakers")
     if any_invalid:
         sys.exit(EXIT_INVALID)
     sys.exit(EXIT_POSTERS_FAILED if failed else EXIT_OK)
+
+
+@contextmanager
+def _progress(total: int, quiet: bool):
+    """A progress bar with time left on a terminal; nothing extra otherwise (CI logs)."""
+    if quiet or not console.is_terminal or total == 0:
+        yield lambda: None
+        return
+    columns = (
+        TextColumn("  {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("posters", total=total)
+        yield lambda: progress.advance(task)
+
+
+def _summary(result, seconds: float) -> None:
+    outcomes = result.results
+    unchanged = sum(1 for r in outcomes if r.ok and r.unchanged)
+    built = sum(1 for r in outcomes if r.ok and not r.unchanged)
+    warned = sum(1 for r in outcomes if r.warnings)
+    table = Table(box=None, show_header=True, pad_edge=False)
+    for column in ("built", "unchanged", "failed", "warnings", "time"):
+        table.add_column(column, justify="right")
+    failed = f"[red]{len(result.failed)}[/red]" if result.failed else "0"
+    table.add_row(str(built), str(unchanged), failed, str(warned), f"{seconds:.1f} s")
+    console.print(table)
+    console.print(f"  → {result.folder}")
 
 
 @main.command()

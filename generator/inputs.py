@@ -1,0 +1,100 @@
+"""What a poster depends on, hashed: the key that decides whether to rebuild it.
+
+A poster is rebuilt when any of its inputs changed: the campaign data it uses
+(its design, placement, the texts in its two languages, its contacts and
+organisations, the review state), the templates, the asset files it shows,
+the fonts, and the tool's version. Nothing here imports WeasyPrint, so a build
+with nothing to do stays fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from .plan import PosterJob
+from .schema import Campaign
+
+
+def tool_version() -> str:
+    try:
+        return version("poster-generator")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def poster_data(job: PosterJob, campaign: Campaign) -> dict:
+    """The part of the campaign one poster prints, in a stable form."""
+    design = campaign.design(job.design_id)
+    placement = next(p for p in campaign.placements if p.id == job.placement_id)
+    keys = [design.headline, design.subheadline, design.call_to_action, design.place_label]
+    keys += [slot.text for slot in design.messages]
+    contact_ids = [*design.contacts, *placement.contacts]
+    return {
+        "job": [job.template, job.format.name, job.format.orientation, list(job.languages)],
+        "design": design.model_dump(mode="json"),
+        "placement": placement.model_dump(mode="json", exclude={"formats"}),
+        "texts": {
+            key: {lang: campaign.messages[key].get(lang) for lang in job.languages}
+            for key in keys
+            if key
+        },
+        "contacts": [campaign.contact(c).model_dump(mode="json") for c in contact_ids],
+        "organisations": [
+            campaign.organisation(o).model_dump(mode="json") for o in design.organisations
+        ],
+        "review": campaign.review.model_dump(mode="json"),
+        "title": campaign.title,
+    }
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def templates_digest(project: Path) -> str:
+    """Every template file: a change to a shared one affects every design."""
+    digest = hashlib.sha256()
+    root = project / "templates"
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + _file_digest(path).encode())
+    return digest.hexdigest()
+
+
+@cache
+def fonts_digest() -> str:
+    """The declared font files, by path and size: a font update rebuilds everything."""
+    from .typeset.fonts import declared_files
+
+    digest = hashlib.sha256()
+    for family, files in sorted(declared_files().items()):
+        for file in files:
+            digest.update(f"{family}\0{file}\0{file.stat().st_size}\n".encode())
+    return digest.hexdigest()
+
+
+def job_key(job: PosterJob, campaign: Campaign, project: Path, templates: str) -> str:
+    data = poster_data(job, campaign)
+    assets = sorted(
+        {
+            path
+            for path in [
+                data["design"].get("pictogram"),
+                *(slot.get("icon") for slot in data["design"]["messages"]),
+                *(org.get("logo") for org in data["organisations"]),
+            ]
+            if path
+        }
+    )
+    payload = {
+        "tool": tool_version(),
+        "data": data,
+        "templates": templates,
+        "assets": {path: _file_digest(project / path) for path in assets},
+        "fonts": fonts_digest(),
+    }
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,252 @@
+"""Overflow handling: texts in fixed boxes shrink to fit, down to a legible floor.
+
+Every test here builds a real poster and reads the PDF back; nothing is mocked
+except, in one control test, the line-break insertion whose effect is tested.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pypdfium2
+import pypdfium2.raw as pdfium_raw
+import pytest
+from conftest import SMALL_CAMPAIGN
+
+from generator.build import build_campaign
+from generator.formats import (
+    CAP_HEIGHT_EM,
+    FORMAT_NAMES,
+    READING_SHARE,
+    VIEWING_DISTANCE_M,
+    PaperFormat,
+)
+from generator.preflight import extract_text
+from generator.schema import load_campaign
+
+ZWSP = "\u200b"
+TOLERANCE_PT = 0.5
+
+CONTRACT_EN = "en: Get a written contract"
+CONTRACT_LO = "lo: ເຮັດສັນຍາເປັນລາຍລັກອັກສອນ"
+# One Lao sentence without a single space: "Make a written contract with the
+# employer every time before travelling".
+LAO_SENTENCE = "ເຮັດສັນຍາເປັນລາຍລັກອັກສອນກັບນາຍຈ້າງທຸກຄັ້ງກ່ອນເດີນທາງ"
+
+
+def build_variant(project: Path, tmp_path: Path, name: str, replace: dict[str, str]):
+    """Build the small campaign with some of its text replaced; return the one result."""
+    text = SMALL_CAMPAIGN
+    for old, new in replace.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path = project / "campaigns" / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = build_campaign(load_campaign(path, project), project, tmp_path / "out", jobs=1)
+    assert len(result.results) == 1
+    return result, result.results[0]
+
+
+def quoted(text: str) -> str:
+    """A YAML scalar for ``text``, safe inside a flow mapping (commas, colons)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def squeeze(text: str) -> str:
+    """Text without whitespace and zero-width spaces, for comparing text layers."""
+    return re.sub(r"\s+", "", text.replace(ZWSP, ""))
+
+
+def chars_outside_trim(pdf: Path) -> tuple[int, int]:
+    """(characters with a box, of those how many lie outside the trim box)."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        left, bottom, right, top = page.get_trimbox()
+        textpage = page.get_textpage()
+        boxed = outside = 0
+        for index in range(textpage.count_chars()):
+            x0, y0, x1, y1 = textpage.get_charbox(index)
+            if x1 <= x0:
+                continue
+            boxed += 1
+            if (
+                x0 < left - TOLERANCE_PT
+                or y0 < bottom - TOLERANCE_PT
+                or x1 > right + TOLERANCE_PT
+                or y1 > top + TOLERANCE_PT
+            ):
+                outside += 1
+        return boxed, outside
+    finally:
+        document.close()
+
+
+def font_size_at(pdf: Path, needle: str) -> float:
+    """The font size (in the PDF's own units) of the first character of ``needle``."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        textpage = document[0].get_textpage()
+        text = textpage.get_text_range()
+        assert len(text) == textpage.count_chars()  # string index == character index
+        index = text.index(needle)
+        return pdfium_raw.FPDFText_GetFontSize(textpage.raw, index)
+    finally:
+        document.close()
+
+
+# --- (a) a longer text shrinks and is printed whole ---------------------------------
+
+
+def test_longer_message_is_shrunk_and_printed_whole(project, tmp_path):
+    long_text = " ".join(["Get a written contract"] * 3)
+    result, poster = build_variant(project, tmp_path, "long", {CONTRACT_EN: f"en: {quoted(long_text)}"})
+
+    assert poster.ok, poster.error
+    shrunk = [w for w in poster.warnings if "shrunk" in w]
+    assert shrunk, poster.warnings
+    assert any("'contract'" in w and "(en)" in w for w in shrunk), shrunk
+    # Only the long text had to shrink; its Lao counterpart and the rest stayed as designed.
+    assert all("'contract' (en)" in w for w in shrunk), shrunk
+
+    pdf = result.folder / poster.file
+    text = squeeze(extract_text(pdf.read_bytes())[0])
+    assert squeeze(long_text) in text
+    assert squeeze("Keep your passport with you") in text
+
+    # The text layer shows the shrinking: the long English message is set smaller
+    # than its unchanged neighbour of the same role, by the scale the warning gives,
+    # and not below the floor for a message on A4.
+    scale = int(re.search(r"shrunk to (\d+)%", shrunk[0]).group(1)) / 100
+    ratio = font_size_at(pdf, "Get a written") / font_size_at(pdf, "Know your employer")
+    designed_mm = 2.8 * 2.1  # secondary message: 2.8 units of 1% of A4's 210 mm
+    floor_scale = PaperFormat("A4", "portrait").min_font_size_mm("message") / designed_mm
+    assert ratio == pytest.approx(scale, abs=0.01)
+    assert floor_scale - 0.005 <= ratio < 0.99
+
+
+# --- (b) a text far too long fails, naming key, language and floor ------------------
+
+
+LONG_PARAGRAPH_EN = " ".join(
+    "Before you leave, ask to see a written contract in a language you read, "
+    "keep your passport and papers with you at all times, tell your family where "
+    "you are going and who your employer is, and call the hotline if anyone takes "
+    "your documents, withholds your pay or stops you from leaving the place".split()
+)
+LONG_PARAGRAPH_LO = " ".join([LAO_SENTENCE] * 8)
+
+
+@pytest.mark.parametrize(
+    ("lang", "replace"),
+    [
+        ("en", {CONTRACT_EN: f"en: {quoted(LONG_PARAGRAPH_EN)}"}),
+        ("lo", {CONTRACT_LO: f"lo: {quoted(LONG_PARAGRAPH_LO)}"}),
+    ],
+)
+def test_far_too_long_message_fails_at_floor(project, tmp_path, lang, replace):
+    if lang == "en":
+        assert len(LONG_PARAGRAPH_EN.split()) >= 55
+    result, poster = build_variant(project, tmp_path, f"too-long-{lang}", replace)
+
+    assert not poster.ok
+    assert poster.file is None
+    error = poster.error
+    assert "'contract'" in error
+    assert f"('{lang}')" in error
+    assert "floor" in error
+    assert "A4" in error
+    # The message gives the floor it could not go below.
+    floor = PaperFormat("A4", "portrait").min_font_size_mm("message")
+    assert f"{floor:.1f} mm" in error
+
+    assert not list(result.folder.glob("*.pdf"))
+    assert not list(result.folder.glob("*.part"))
+    manifest = (result.folder / "manifest.json").read_text(encoding="utf-8")
+    assert '"posters": []' in manifest
+
+
+# --- (c) the floor follows the viewing distance --------------------------------------
+
+
+def test_floor_for_a1_headline_is_35_mm():
+    # 25 mm capital height per 3 m; an A1 sign is read from 3 m; caps are 0.714 em.
+    floor = PaperFormat("A1", "portrait").min_font_size_mm("headline")
+    assert floor == pytest.approx(25 / 0.714, abs=0.05)
+    assert floor == pytest.approx(35.0, abs=0.1)
+    assert PaperFormat("A1", "landscape").min_font_size_mm("headline") == pytest.approx(floor)
+
+
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+@pytest.mark.parametrize("role", sorted(READING_SHARE))
+def test_floor_scales_with_viewing_distance(name, role):
+    a1 = PaperFormat("A1", "portrait").min_font_size_mm(role)
+    paper = PaperFormat(name, "portrait")
+    expected = a1 * VIEWING_DISTANCE_M[name] / VIEWING_DISTANCE_M["A1"]
+    assert paper.min_font_size_mm(role) == pytest.approx(expected)
+    # Cap height of the floor size: 25 mm per 3 m of the distance this role is read from.
+    cap_mm = paper.min_font_size_mm(role) * CAP_HEIGHT_EM
+    assert cap_mm == pytest.approx(25 / 3 * paper.viewing_distance_m * READING_SHARE[role])
+
+
+def test_floor_order_of_sizes_and_roles():
+    sizes = [PaperFormat(n, "portrait").min_font_size_mm("headline") for n in ("A1", "A2", "A3")]
+    assert sizes == sorted(sizes, reverse=True)
+    a4 = PaperFormat("A4", "portrait")
+    assert a4.min_font_size_mm("headline") == pytest.approx(a4.min_font_size_mm("hotline"))
+    assert a4.min_font_size_mm("headline") > a4.min_font_size_mm("message")
+    assert a4.min_font_size_mm("message") > a4.min_font_size_mm("small")
+    assert a4.min_font_size_mm("message") == pytest.approx(0.4 * a4.min_font_size_mm("headline"))
+
+
+# --- (d) Lao without spaces wraps inside its box -------------------------------------
+
+
+def lao_consonant_lines(pdf: Path, first_after: str, last_before: str) -> int:
+    """How many lines the Lao consonants between two texts of the text layer sit on."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        textpage = document[0].get_textpage()
+        text = textpage.get_text_range()
+        start = text.index(first_after) + len(first_after)
+        end = text.index(last_before, start)
+        baselines: list[float] = []
+        for index in range(start, end):
+            if "\u0e81" <= text[index] <= "\u0eae":  # consonants sit on the baseline
+                bottom = textpage.get_charbox(index)[1]
+                if all(abs(bottom - seen) > 4 for seen in baselines):
+                    baselines.append(bottom)
+        return len(baselines)
+    finally:
+        document.close()
+
+
+def test_long_lao_text_without_spaces_wraps_inside_the_trim(project, tmp_path):
+    assert " " not in LAO_SENTENCE and len(LAO_SENTENCE) >= 40
+    lao = LAO_SENTENCE * 2
+    result, poster = build_variant(project, tmp_path, "lao-long", {CONTRACT_LO: f"lo: {quoted(lao)}"})
+
+    assert poster.ok, poster.error
+    pdf = result.folder / poster.file
+    boxed, outside = chars_outside_trim(pdf)
+    assert boxed > 200
+    assert outside == 0
+    assert squeeze(lao) in squeeze(extract_text(pdf.read_bytes())[0])
+    # It wraps onto several lines (a Lao run with no break opportunity would be one line).
+    assert lao_consonant_lines(pdf, "Know your employer", "Get a written contract") >= 2
+
+
+def test_lao_text_without_break_opportunities_cannot_fit(project, tmp_path, monkeypatch):
+    """Control for the test above: without ICU's break opportunities the same text is
+    one unbreakable run, too wide for its box even at the floor."""
+    import generator.templating
+
+    monkeypatch.setattr(generator.templating, "insert_breaks", lambda text, locale: text)
+    lao = LAO_SENTENCE * 2
+    _, poster = build_variant(project, tmp_path, "lao-unbroken", {CONTRACT_LO: f"lo: {quoted(lao)}"})
+
+    assert not poster.ok
+    assert "'contract'" in poster.error and "('lo')" in poster.error
+    assert "floor" in poster.error
