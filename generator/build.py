@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .inputs import job_key, templates_digest
-from .output import read_manifest, sha256, write_atomically, write_manifest
+from .output import read_manifest, remove_leftovers, sha256, write_atomically, write_manifest
 from .plan import PosterJob, plan
 from .schema import Campaign, LoadedCampaign
 
@@ -47,6 +47,7 @@ class PosterResult:
             "pages": self.pages,
             "sha256": self.sha256,
             "preflight": self.preflight,
+            "warnings": self.warnings,
             "inputs": self.inputs,
         }
 
@@ -151,6 +152,7 @@ def build_campaign(
     campaign = loaded.campaign
     folder = output_root / campaign.id
     folder.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(folder)
     poster_jobs = plan(campaign, only)
     templates = templates_digest(project)
     keys = {job.filename: job_key(job, campaign, project, templates) for job in poster_jobs}
@@ -187,7 +189,8 @@ def build_campaign(
             if own:
                 pool.shutdown(cancel_futures=True)
 
-    _record(folder, campaign, results, loaded)
+    manifest = _record(folder, campaign, results, loaded)
+    _write_proofs(folder, manifest, project, changed=any(not r.unchanged for r in results))
     return CampaignResult(campaign.id, folder, results)
 
 
@@ -205,11 +208,12 @@ def _intact(folder: Path, entry: dict) -> bool:
 def _unchanged(job: PosterJob, entry: dict) -> PosterResult:
     return PosterResult(
         job, True, entry["file"], entry.get("pages", 0), entry.get("sha256"),
-        preflight=entry.get("preflight"), inputs=entry.get("inputs"), unchanged=True,
+        warnings=list(entry.get("warnings", [])), preflight=entry.get("preflight"),
+        inputs=entry.get("inputs"), unchanged=True,
     )  # fmt: skip
 
 
-def _record(folder: Path, campaign: Campaign, results: list[PosterResult], loaded) -> None:
+def _record(folder: Path, campaign: Campaign, results: list[PosterResult], loaded) -> dict:
     """Write the manifest: this build's posters, plus earlier ones it did not rebuild."""
     built = {r.job.filename: r for r in results}
     previous = _previous_entries(folder)
@@ -219,6 +223,8 @@ def _record(folder: Path, campaign: Campaign, results: list[PosterResult], loade
         if result is not None:
             if result.ok:
                 posters.append(result.manifest_entry())
+            else:
+                _remove_stale(folder, job.filename)
         elif job.filename in previous and (folder / job.filename).is_file():
             posters.append(previous[job.filename])
     manifest = {
@@ -229,3 +235,32 @@ def _record(folder: Path, campaign: Campaign, results: list[PosterResult], loade
         "posters": posters,
     }
     write_manifest(folder, manifest)
+    return manifest
+
+
+def _remove_stale(folder: Path, filename: str) -> None:
+    """A poster that fails now must not leave its outdated PDF where it could be printed."""
+    for path in (folder / filename, (folder / filename).with_suffix(".png")):
+        path.unlink(missing_ok=True)
+
+
+def _write_proofs(folder: Path, manifest: dict, project: Path, changed: bool) -> None:
+    """Previews, proof sheet and print order, when a poster changed or one of them is missing.
+
+    An unchanged rebuild skips them, and so never imports WeasyPrint.
+    """
+    from .proofs import ORDER_SHEET, PROOF_SHEET, write_order_sheet, write_previews
+
+    if not manifest["posters"]:
+        return
+    previews_missing = any(
+        not (folder / entry["file"]).with_suffix(".png").is_file() for entry in manifest["posters"]
+    )
+    if changed or previews_missing:
+        write_previews(folder, manifest["posters"])
+    if changed or not (folder / ORDER_SHEET).is_file():
+        write_order_sheet(folder, manifest)
+    if changed or not (folder / PROOF_SHEET).is_file():
+        from .proofs import write_proof_sheet
+
+        write_proof_sheet(folder, manifest, project)

@@ -212,6 +212,8 @@ def list_posters(campaigns, only, as_json, project) -> None:
         out.print_json(json.dumps(data, ensure_ascii=False))
     else:
         table = Table("campaign", "placement", "design", "format", "languages", "qty")
+        for column in table.columns:  # names are folded, never cut, in narrow logs
+            column.overflow = "fold"
         for cid, job in rows:
             table.add_row(
                 cid,

@@ -15,6 +15,16 @@ from pathlib import Path
 MANIFEST = "manifest.json"
 
 
+def _file_mode() -> int:
+    """The mode an ordinary new file gets (mkstemp would make it private, 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+FILE_MODE = _file_mode()
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
@@ -23,10 +33,17 @@ def write_atomically(path: Path, data: bytes) -> None:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Delete temporary files a killed build left behind; they were never renamed into place."""
+    for leftover in folder.glob(".*.part"):
+        leftover.unlink(missing_ok=True)
 
 
 def sha256(data: bytes) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from .formats import BLEED_MM
 from .languages import LANGUAGES, Language, font_stack
@@ -83,10 +84,11 @@ class PosterContext:
     def asset_url(self, path: str | None) -> str | None:
         return (self.project / path).resolve().as_uri() if path else None
 
-    def language_css(self, lang: Language) -> str:
+    def language_css(self, lang: Language) -> Markup:
+        """CSS built from declared font names only (never campaign text), so safe to print."""
         families = font_stack(lang.code, self.design.fonts.get(lang.code))
         stack = ", ".join(f'"{family}"' for family in families)
-        return f"font-family: {stack}; line-height: {lang.line_height};"
+        return Markup(f"font-family: {stack}; line-height: {lang.line_height};")
 
     def variables(self) -> dict:
         job, design, campaign = self.job, self.design, self.campaign

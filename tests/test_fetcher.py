@@ -118,7 +118,8 @@ def test_refuses_other_schemes_without_touching_the_network(fetcher, connections
 
 
 @pytest.mark.parametrize(
-    "url", ["file:///etc/passwd", "file:/etc/passwd", "FILE:///etc/passwd", "file://localhost/etc/passwd"]
+    "url",
+    ["file:///etc/passwd", "file:/etc/passwd", "FILE:///etc/passwd", "file://localhost/etc/passwd"],
 )
 def test_refuses_system_files(fetcher, url):
     assert "outside" in refused(fetcher, url)
@@ -193,8 +194,11 @@ def test_refusal_is_logged_with_the_context(project, caplog):
 
 
 def test_weasyprint_render_refuses_and_records_without_network(project, connections):
-    import generator.pdf  # noqa: F401  (sets the private font configuration first)
     import weasyprint
+
+    # Points fontconfig at the private configuration; WeasyPrint reads it when
+    # write_pdf() creates its font configuration below.
+    import generator.pdf  # noqa: F401
 
     fetcher = ProjectURLFetcher(project)
     served: list[str] = []

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import PROJECT, SMALL_CAMPAIGN
 
+from conftest import PROJECT, SMALL_CAMPAIGN
 from generator.cli import main
 from generator.schema import CampaignError, Problem, json_schema, load_campaign
 from generator.schema.loader import format_loc
@@ -145,17 +145,12 @@ def test_yaml_unclosed_bracket_is_a_yaml_problem(project):
     assert "flow sequence" in problem.message
 
 
-@pytest.mark.xfail(
-    reason="an unclosed '[' is reported only on the line where the parser gives up "
-    "(the next key); the line where the bracket was opened (the YAML error's "
-    "context_mark) is neither the problem's line nor named in its message",
-    strict=True,
-)
 def test_yaml_unclosed_bracket_names_the_line_that_opened_it(project):
     text = edit("contacts: [la-1554]", "contacts: [la-1554")
     problem = only_problem(project, text)
     opened = line_of(text, "contacts: [la-1554")
-    assert problem.line == opened or f"line {opened}" in problem.message
+    assert problem.line == opened
+    assert f"noticed at line {opened + 1}" in problem.message
 
 
 def test_yaml_tab_indentation_is_reported(project):
@@ -166,7 +161,11 @@ def test_yaml_tab_indentation_is_reported(project):
 
 def test_yaml_alias_is_refused(project):
     text = edit("title: {en:", "title: &t {en:")
-    text = edit("    name: {en: Ministry of Labour and Social Welfare, lo: ກະຊວງແຮງງານ}", "    name: *t", text)
+    text = edit(
+        "    name: {en: Ministry of Labour and Social Welfare, lo: ກະຊວງແຮງງານ}",
+        "    name: *t",
+        text,
+    )
     problem = only_problem(project, text)
     line = line_of(text, "name: *t")
     assert (problem.line, problem.column) == (line, column_of(text, line, "*t"))

@@ -142,7 +142,8 @@ def test_phone_numbers_are_never_split(lang, text, number):
 
 
 @pytest.mark.parametrize(
-    "text", ["1554", "021 251 128", "+856 21 251 128", "Call 1554 now", "Keep your passport with you"]
+    "text",
+    ["1554", "021 251 128", "+856 21 251 128", "Call 1554 now", "Keep your passport with you"],
 )
 @pytest.mark.parametrize("locale", ["lo", "th", "my", "km", "en"])
 def test_latin_text_and_numbers_are_unchanged(text, locale):

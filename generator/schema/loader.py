@@ -98,8 +98,16 @@ def _parse_yaml(text: str, shown: str):
                 raise CampaignError([Problem(shown, mark.line + 1, mark.column + 1, "", message)])
         return yaml.load(text)
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        # An unclosed bracket or quote is noticed lines later: point at where it opened
+        # (the context) and say where the parser gave up.
+        unclosed = error.context_mark is not None and any(
+            word in str(error.context) for word in ("flow", "quoted")
+        )
+        mark = error.context_mark if unclosed else (error.problem_mark or error.context_mark)
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        if unclosed and error.problem_mark:
+            gave_up = error.problem_mark
+            message += f" (noticed at line {gave_up.line + 1}, column {gave_up.column + 1})"
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         raise CampaignError([Problem(shown, line, column, "", f"YAML: {message}")]) from None
     except YAMLError as error:
