@@ -93,13 +93,13 @@ def _fonts() -> list[Check]:
     ]
     for label, stack in stacks:
         missing = [family for family in stack if not faces_of(family)]
-        files = {str(face.file) for family in stack for face in faces_of(family)[:1]}
+        found = [family for family in stack if family not in missing]
         packages = sorted({FONT_PACKAGES.get(family, "fonts-noto-core") for family in missing})
         checks.append(
             Check(
                 f"fonts for {label}",
                 not missing,
-                ", ".join(sorted(files)),
+                ", ".join(found),
                 f"{', '.join(missing)}: apt-get install {' '.join(packages)}",
             )
         )

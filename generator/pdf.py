@@ -17,7 +17,7 @@ from .languages import LANGUAGES
 from .templating import Fits, PosterContext, environment, render_html
 from .typeset.fonts import use_private_fontconfig
 
-use_private_fontconfig()  # before WeasyPrint loads fontconfig
+use_private_fontconfig()  # before WeasyPrint creates its font configuration
 
 import weasyprint  # noqa: E402
 from weasyprint.formatting_structure import boxes  # noqa: E402
