@@ -7,18 +7,21 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: posters test lint setup system-deps clean
+.PHONY: posters test lint bench setup system-deps clean
 
 posters: setup
 	$(BIN)/poster build
 
 test: setup
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests bench
 	$(BIN)/pytest
 
 lint: setup
-	$(BIN)/ruff check generator tests
-	$(BIN)/ruff format --check generator tests
+	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff format --check generator tests bench
+
+bench: setup
+	$(BIN)/python bench/run.py
 
 setup: system-deps $(STAMP)
 

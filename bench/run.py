@@ -1,0 +1,428 @@
+"""Benchmark: a large campaign built three ways, with wall times and peak worker memory.
+
+Run from the repository root with the virtual environment's Python::
+
+    python bench/run.py [--posters N] [--skip-cli] [--keep]
+
+1. Writes a campaign of N posters (default 210) into bench/work/: the sample
+   campaign's placements copied under new ids (``<id>-n3``), their language
+   pairs spread evenly over lo with th, vi, zh-Hans, my, km and en, each with
+   two formats from A4, A3, A3 landscape, A2 and a few A1.
+2. Times, each as wall time:
+   (a) "cli": what a user without this tool would do: one ``weasyprint``
+       process per poster, one after another, on HTML pre-rendered (before the
+       clock starts) with the project's own templates, and with the project's
+       private fontconfig. It lays each poster out once: no shrink-to-fit, no
+       preflight, no manifest. That makes it *less* work than the tool does.
+   (b) "cold": ``poster build --force`` on all cores, into an empty folder.
+   (c) "unchanged": the same build again without ``--force``.
+3. Prints the times, posters per second, the ratios a/b and b/c, the largest
+   RSS of any build worker, the machine, and as its last line
+   ``cli_over_cold=<a/b> cold_over_unchanged=<b/c> peak_worker_mb=<mb>``.
+
+This is not a test: it measures and prints. The targets (a/b >= 5, b/c >= 20,
+peak worker memory < 400 MB) are shown next to what was measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "work"
+SAMPLE = ROOT / "campaigns" / "laos-border-crossings.yaml"
+CAMPAIGN_ID = "bench-large"
+# The venv's own commands, next to the Python running this script (not resolved:
+# the venv's python is a symlink to the base interpreter).
+BIN = Path(sys.executable).parent
+
+PAIRS = ("th", "vi", "zh-Hans", "my", "km", "en")  # the second language; lo is always first
+# Formats, taken two at a time per placement; neighbours differ (wrapping round
+# too), so a placement never gets the same size and orientation twice. Of 20:
+# A4 6, A3 5, A2 5, A3 landscape 3, A1 1.
+FORMAT_CYCLE = (
+    ("A4", "portrait"), ("A3", "portrait"), ("A2", "portrait"), ("A3", "landscape"),
+    ("A4", "portrait"), ("A3", "portrait"), ("A2", "portrait"), ("A4", "portrait"),
+    ("A3", "portrait"), ("A1", "portrait"), ("A4", "portrait"), ("A3", "portrait"),
+    ("A2", "portrait"), ("A3", "landscape"), ("A4", "portrait"), ("A3", "portrait"),
+    ("A2", "portrait"), ("A4", "portrait"), ("A3", "landscape"), ("A2", "portrait"),
+)  # fmt: skip
+FORMATS_PER_PLACEMENT = 2
+# Burmese and Khmer messages do not fit A3 landscape at the legible floor (the
+# sample never asks for it): those placements get a portrait size instead.
+LANDSCAPE_PAIRS = {"th", "vi", "zh-Hans", "en"}
+PORTRAIT_INSTEAD = (("A3", "portrait"), ("A2", "portrait"), ("A4", "portrait"))
+
+TARGETS = {"cli_over_cold": 5.0, "cold_over_unchanged": 20.0, "peak_worker_mb": 400.0}
+
+
+# --- the campaign -----------------------------------------------------------------
+
+
+def write_campaign(posters: int, path: Path) -> None:
+    """The sample campaign with its placements multiplied to exactly ``posters`` posters."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    yaml = YAML()  # round trip: keeps the sample's quoting and key order
+    data = yaml.load(SAMPLE.read_text(encoding="utf-8"))
+    sources = list(data["placements"])
+    by_pair = {pair: [p for p in sources if p["languages"][1] == pair] for pair in PAIRS}
+    # Every sample placement has an English name and contacts named in English.
+    by_pair["en"] = [p for p in sources if "en" in p["name"]]
+    for pair, found in by_pair.items():
+        if not found:
+            raise SystemExit(f"the sample campaign has no placement usable for lo + {pair}")
+
+    placements = CommentedSeq()
+    made, index = 0, 0
+    while made < posters:
+        pair = PAIRS[index % len(PAIRS)]
+        round_, source = divmod(index // len(PAIRS), len(by_pair[pair]))
+        source = by_pair[pair][source]
+        count = min(FORMATS_PER_PLACEMENT, posters - made)
+        formats, chosen = CommentedSeq(), []
+        for i in range(made, made + count):
+            pick = FORMAT_CYCLE[i % len(FORMAT_CYCLE)]
+            if pick[1] == "landscape" and pair not in LANDSCAPE_PAIRS:
+                pick = next(f for f in PORTRAIT_INSTEAD if f not in chosen)
+            chosen.append(pick)
+            size, orientation = pick
+            order = CommentedMap(size=size, orientation=orientation, quantity=5)
+            order.fa.set_flow_style()
+            formats.append(order)
+        placement = CommentedMap()
+        infix = "-en" if pair == "en" else ""  # the sample's placements serve lo + en too
+        placement["id"] = f"{source['id']}{infix}-n{round_}"
+        placement["name"] = CommentedMap((lang, source["name"][lang]) for lang in ("lo", pair))
+        placement["design"] = source["design"]
+        languages = CommentedSeq(["lo", pair])
+        languages.fa.set_flow_style()
+        placement["languages"] = languages
+        contacts = CommentedSeq(source.get("contacts") or [])
+        contacts.fa.set_flow_style()
+        placement["contacts"] = contacts
+        placement["formats"] = formats
+        placements.append(placement)
+        made += count
+        index += 1
+
+    data["id"] = CAMPAIGN_ID
+    data["placements"] = placements
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as file:
+        file.write(
+            f"# Generated by bench/run.py from {SAMPLE.relative_to(ROOT)}: {posters} posters.\n"
+        )
+        yaml.dump(data, file)
+
+
+# --- measuring --------------------------------------------------------------------
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """System-wide (busy, steal) CPU time in clock ticks, from /proc/stat."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0, 0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return user + nice + system + irq + softirq, steal
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Timing:
+    name: str
+    seconds: float
+    cpu: float  # user + system of the processes this phase started
+    others_cpu: float  # CPU the rest of the machine used meanwhile
+    steal: float  # CPU time the hypervisor took away meanwhile
+    posters: int
+    failed: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.posters / self.seconds if self.seconds > 0 else math.inf
+
+
+class Clock:
+    """Wall time with time.perf_counter, plus CPU time: ours, other processes', stolen."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self) -> Clock:
+        self.ticks, self.cpu = cpu_ticks(), children_cpu()
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self.started
+        hz = os.sysconf("SC_CLK_TCK")
+        busy, steal = (b - a for a, b in zip(self.ticks, cpu_ticks(), strict=True))
+        self.used = children_cpu() - self.cpu
+        self.others = max(0.0, busy / hz - self.used)
+        self.steal = steal / hz
+
+    def timing(self, posters: int, failed: int = 0) -> Timing:
+        return Timing(self.name, self.seconds, self.used, self.others, self.steal, posters, failed)
+
+
+# Runs `poster build` in-process, then prints the largest RSS of its child processes.
+#
+# Why this way: ru_maxrss of RUSAGE_CHILDREN is the peak RSS of the largest child a
+# process has waited for (Linux folds a waited-for child's own children into it).
+# Run as `poster build ...` from here, the pool workers would be grandchildren of
+# the `poster` process, and their peak would be hidden behind the parent's own
+# RSS. Here the build runs in this small wrapper's own process (generator.cli.main,
+# which is what the `poster` script calls), so the workers are its children, the
+# pool's shutdown waits for them, and RUSAGE_CHILDREN afterwards gives exactly the
+# peak of the largest worker (fc-list, run once for the font list, is tiny). With
+# the forkserver start method the workers are children of the fork server, which
+# reaps them; stopping the server then folds their peaks into ours as well.
+# RSS counts pages shared with the parent after fork: it is what `top` shows.
+MEASURE_WRAPPER = """\
+import json, resource, sys
+from generator.cli import main
+
+code = 0
+try:
+    main(sys.argv[1:], prog_name="poster", standalone_mode=False)
+except SystemExit as exit:
+    code = exit.code if isinstance(exit.code, int) else (1 if exit.code else 0)
+try:
+    from multiprocessing import forkserver
+    forkserver._forkserver._stop()
+except Exception:
+    pass
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print("BENCH-RSS " + json.dumps({"children_kb": children, "main_kb": own}), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def poster_build(campaign: Path, out: Path, force: bool, measure: bool) -> tuple[int, str, dict]:
+    args = ["build", str(campaign), "--output", str(out), "--quiet", "--project", str(ROOT)]
+    if force:
+        args.append("--force")
+    if measure:
+        # Same work as the `poster` script: it imports generator.cli and calls main().
+        command = [sys.executable, "-c", MEASURE_WRAPPER, *args]
+    else:
+        command = [str(BIN / "poster"), *args]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    rss, lines = {}, []
+    for line in run.stderr.splitlines():
+        if line.startswith("BENCH-RSS "):
+            rss = json.loads(line.removeprefix("BENCH-RSS "))
+        else:
+            lines.append(line)
+    return run.returncode, "\n".join(lines), rss
+
+
+def pdf_state(folder: Path, names: list[str]) -> dict[str, tuple[int, int]]:
+    """Modification time and size of each planned poster's PDF that exists."""
+    paths = (folder / name for name in names)
+    return {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in paths if p.is_file()}
+
+
+# --- the three ways ---------------------------------------------------------------
+
+
+def prerender(campaign_path: Path, html_dir: Path, limit: int | None = None) -> list[Path]:
+    """Every poster's HTML, as the tool makes it before its first layout."""
+    from generator.plan import plan
+    from generator.schema import load_campaign
+    from generator.templating import PosterContext, environment, render_html
+
+    loaded = load_campaign(campaign_path, ROOT)
+    env = environment(ROOT)
+    html_dir.mkdir(parents=True, exist_ok=True)
+    files = []
+    for job in plan(loaded.campaign)[:limit]:
+        path = html_dir / f"{job.name}.html"
+        path.write_text(render_html(env, PosterContext(job, loaded.campaign, ROOT)), "utf-8")
+        files.append(path)
+    return files
+
+
+def weasyprint_env() -> dict[str, str]:
+    from generator.typeset.fonts import private_fontconfig
+
+    return {**os.environ, "FONTCONFIG_FILE": str(private_fontconfig())}
+
+
+def weasyprint_once(html: Path, pdf: Path, env: dict[str, str]) -> bool:
+    base_url = ROOT.as_uri() + "/"  # the templates' stylesheets are relative to the project
+    command = [str(BIN / "weasyprint"), "-u", base_url, str(html), str(pdf)]
+    return subprocess.run(command, env=env, capture_output=True).returncode == 0 and pdf.is_file()
+
+
+def run_cli(html_files: list[Path], out: Path) -> Timing:
+    env = weasyprint_env()
+    out.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    with Clock("cli") as clock:
+        for html in html_files:
+            failed += not weasyprint_once(html, out / f"{html.stem}.pdf", env)
+    return clock.timing(len(html_files), failed)
+
+
+# --- reporting --------------------------------------------------------------------
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (
+        f"nproc {cores}, {model}, Python {platform.python_version()} "
+        f"({platform.python_implementation()}), {platform.system()} {platform.release()}"
+    )
+
+
+def ratio(a: float | None, b: float | None) -> float:
+    if a is None or b is None or b <= 0:
+        return math.nan
+    return a / b
+
+
+def verdict(name: str, value: float) -> str:
+    target = TARGETS[name]
+    if math.isnan(value):
+        return "not measured"
+    if name == "peak_worker_mb":
+        ok = value < target
+        return f"{'met' if ok else 'MISSED'} (target < {target:g}; {value / target:.0%} of it)"
+    ok = value >= target
+    return f"{'met' if ok else 'MISSED'} (target >= {target:g}; {value / target:.0%} of it)"
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posters", type=int, default=210, help="posters in the campaign")
+    parser.add_argument("--skip-cli", action="store_true", help="skip the weasyprint loop (a)")
+    parser.add_argument("--keep", action="store_true", help="keep bench/work afterwards")
+    options = parser.parse_args()
+    if options.posters < 1:
+        parser.error("--posters must be at least 1")
+    os.chdir(ROOT)
+
+    say(f"machine: {machine()}")
+    say(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    shutil.rmtree(WORK, ignore_errors=True)
+    campaign = WORK / f"{CAMPAIGN_ID}.yaml"
+    write_campaign(options.posters, campaign)
+
+    from generator.plan import plan
+    from generator.schema import load_campaign
+
+    jobs = plan(load_campaign(campaign, ROOT).campaign)
+    pairs = sorted({"-".join(job.languages) for job in jobs})
+    formats: dict[str, int] = {}
+    for job in jobs:
+        formats[job.format.label] = formats.get(job.format.label, 0) + 1
+    say(f"campaign: {campaign.relative_to(ROOT)}, {len(jobs)} posters")
+    say(f"  language pairs: {', '.join(pairs)}")
+    say(f"  formats: {', '.join(f'{k} {v}' for k, v in sorted(formats.items()))}")
+
+    # Warm the disk cache and fontconfig's cache for both ways alike, untimed.
+    env = weasyprint_env()
+    warm = prerender(campaign, WORK / "warm", limit=1)[0]
+    weasyprint_once(warm, WORK / "warm" / "warm.pdf", env)
+
+    timings: dict[str, Timing] = {}
+    if not options.skip_cli:
+        say("\n(a) cli: pre-rendering HTML (untimed) ...")
+        html_files = prerender(campaign, WORK / "html")
+        say(f"(a) cli: {len(html_files)} weasyprint processes, one after another ...")
+        timings["cli"] = run_cli(html_files, WORK / "cli-out")
+
+    out = WORK / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    say("(b) cold: poster build --force (all cores) ...")
+    with Clock("cold") as clock:
+        code, log, rss = poster_build(campaign, out, force=True, measure=True)
+    folder = out / CAMPAIGN_ID
+    names = [job.filename for job in jobs]
+    built = pdf_state(folder, names)
+    timings["cold"] = clock.timing(len(jobs), len(jobs) - len(built))
+    cold_log = log
+
+    say("(c) unchanged: poster build (no --force) ...")
+    with Clock("unchanged") as clock:
+        code_c, log_c, _ = poster_build(campaign, out, force=False, measure=False)
+    after = pdf_state(folder, names)
+    rebuilt = sum(1 for name, state in after.items() if built.get(name) != state)
+    timings["unchanged"] = clock.timing(len(jobs), len(jobs) - len(after))
+
+    say("\n== results ==")
+    say(f"{'way':<10} {'wall s':>9} {'posters/s':>10} {'s/poster':>9} {'our CPU s':>10} "
+        f"{'others CPU s':>13} {'stolen s':>9} {'failed':>7}")  # fmt: skip
+    for t in timings.values():
+        say(
+            f"{t.name:<10} {t.seconds:>9.2f} {t.rate:>10.2f} {t.seconds / t.posters:>9.3f} "
+            f"{t.cpu:>10.1f} {t.others_cpu:>13.1f} {t.steal:>9.1f} {t.failed:>7}"
+        )
+    say("  our CPU: user+system of the processes the phase started; others: the rest of the")
+    say("  machine's busy CPU meanwhile (other users' work slows a timing down).")
+    say(
+        f"(b) exit status {code}; (c) exit status {code_c}, poster PDFs rewritten by (c): {rebuilt}"
+    )
+    for name, text in (("cold", cold_log), ("unchanged", log_c)):
+        tail = [line for line in text.splitlines() if line.strip()][-4:]
+        say(f"  poster build output ({name}):")
+        for line in tail:
+            say(f"    {line}")
+
+    cli = timings.get("cli")
+    a_b = ratio(cli.seconds if cli else None, timings["cold"].seconds)
+    b_c = ratio(timings["cold"].seconds, timings["unchanged"].seconds)
+    peak_mb = rss.get("children_kb", math.nan) / 1024  # ru_maxrss is in KiB on Linux
+    main_mb = rss.get("main_kb", math.nan) / 1024
+    say(f"\ncli / cold = {a_b:.2f}: {verdict('cli_over_cold', a_b)}")
+    say(f"cold / unchanged = {b_c:.2f}: {verdict('cold_over_unchanged', b_c)}")
+    say(f"peak worker RSS = {peak_mb:.2f} MB: {verdict('peak_worker_mb', peak_mb)}")
+    say(
+        f"  (largest RSS of any child of the build; the build's main process peaked at {main_mb:.2f} MB)"
+    )
+    say(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    say(f"machine: {machine()}")
+
+    if options.keep:
+        say(f"kept {WORK.relative_to(ROOT)}")
+    else:
+        shutil.rmtree(WORK, ignore_errors=True)
+    say(f"cli_over_cold={a_b:.2f} cold_over_unchanged={b_c:.2f} peak_worker_mb={peak_mb:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
