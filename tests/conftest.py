@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import textwrap
 from pathlib import Path
 
+import pypdfium2
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -85,3 +87,48 @@ def small_campaign(project: Path) -> Path:
     path = project / "campaigns" / "small.yaml"
     path.write_text(SMALL_CAMPAIGN, encoding="utf-8")
     return path
+
+
+# --- helpers shared by the build, fit and CLI tests ---------------------------
+
+ZWSP = "\u200b"
+PT_PER_MM = 72 / 25.4
+TOLERANCE_PT = 0.5
+
+
+def poster_pdfs(folder: Path) -> list[str]:
+    """The poster PDFs in a campaign's output folder (not the proof sheet beside them)."""
+    return sorted(p.name for p in folder.glob("*.pdf") if p.name != "proof.pdf")
+
+
+def squeeze(text: str) -> str:
+    """Text without whitespace and zero-width spaces, for comparing text layers."""
+    return re.sub(r"\s+", "", text.replace(ZWSP, ""))
+
+
+def chars_outside_trim(pdf: Path) -> tuple[int, int]:
+    """(characters with a box, of those how many lie outside the trim box).
+
+    Read with pypdfium2 independently of generator.preflight, which checks the same.
+    """
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        left, bottom, right, top = page.get_trimbox()
+        textpage = page.get_textpage()
+        boxed = outside = 0
+        for index in range(textpage.count_chars()):
+            x0, y0, x1, y1 = textpage.get_charbox(index)
+            if x1 <= x0:
+                continue
+            boxed += 1
+            if (
+                x0 < left - TOLERANCE_PT
+                or y0 < bottom - TOLERANCE_PT
+                or x1 > right + TOLERANCE_PT
+                or y1 > top + TOLERANCE_PT
+            ):
+                outside += 1
+        return boxed, outside
+    finally:
+        document.close()

@@ -15,16 +15,20 @@ import pypdfium2
 import pypdfium2.raw as pdfium_raw
 import pytest
 
-from conftest import PROJECT, SMALL_CAMPAIGN
+from conftest import (
+    PROJECT,
+    PT_PER_MM,
+    SMALL_CAMPAIGN,
+    chars_outside_trim,
+    poster_pdfs,
+    squeeze,
+)
 from generator.build import build_campaign
 from generator.plan import plan
 from generator.preflight import extract_text
 from generator.schema import load_campaign
 
-PT_PER_MM = 72 / 25.4
-ZWSP = "\u200b"
 PROOF_SHEET = "proof.pdf"  # written beside the posters by each build
-TOLERANCE_PT = 0.5
 
 HEADLINE_LO = "ໄປເຮັດວຽກຕ່າງປະເທດ ໄປຢ່າງປອດໄພ"
 HEADLINE_EN = "Working abroad? Stay safe"
@@ -50,42 +54,8 @@ GOOD_PLACEMENT = """\
 """
 
 
-def poster_pdfs(folder: Path) -> list[str]:
-    """The poster PDFs in a campaign's output folder (not the proof sheet beside them)."""
-    return sorted(p.name for p in folder.glob("*.pdf") if p.name != PROOF_SHEET)
-
-
-def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text.replace(ZWSP, ""))
-
-
 def mm(points: float) -> float:
     return points / PT_PER_MM
-
-
-def chars_outside_trim(pdf: Path) -> tuple[int, int]:
-    """(characters with a box, of those how many lie outside the trim box)."""
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        page = document[0]
-        left, bottom, right, top = page.get_trimbox()
-        textpage = page.get_textpage()
-        boxed = outside = 0
-        for index in range(textpage.count_chars()):
-            x0, y0, x1, y1 = textpage.get_charbox(index)
-            if x1 <= x0:
-                continue
-            boxed += 1
-            if (
-                x0 < left - TOLERANCE_PT
-                or y0 < bottom - TOLERANCE_PT
-                or x1 > right + TOLERANCE_PT
-                or y1 > top + TOLERANCE_PT
-            ):
-                outside += 1
-        return boxed, outside
-    finally:
-        document.close()
 
 
 def font_descriptors(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:

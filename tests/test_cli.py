@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import SMALL_CAMPAIGN
+from conftest import SMALL_CAMPAIGN, poster_pdfs
 from generator.cli import EXIT_INVALID, EXIT_OK, EXIT_POSTERS_FAILED, main
 
 PROOF_SHEET = "proof.pdf"  # written beside the posters by each build
@@ -31,11 +31,6 @@ BAD_PLACEMENT = """\
     formats:
       - {size: A4, quantity: 1}
 """
-
-
-def poster_pdfs(folder: Path) -> list[str]:
-    """The poster PDFs in a campaign's output folder (not the proof sheet beside them)."""
-    return sorted(p.name for p in folder.glob("*.pdf") if p.name != PROOF_SHEET)
 
 
 @pytest.fixture

@@ -14,7 +14,13 @@ import pypdfium2
 import pypdfium2.raw as pdfium_raw
 import pytest
 
-from conftest import SMALL_CAMPAIGN
+from conftest import (
+    PT_PER_MM,
+    SMALL_CAMPAIGN,
+    chars_outside_trim,
+    poster_pdfs,
+    squeeze,
+)
 from generator.build import build_campaign
 from generator.formats import (
     CAP_HEIGHT_EM,
@@ -26,10 +32,7 @@ from generator.formats import (
 from generator.preflight import extract_text
 from generator.schema import load_campaign
 
-ZWSP = "\u200b"
 PROOF_SHEET = "proof.pdf"  # written beside the posters by each build
-PT_PER_MM = 72 / 25.4
-TOLERANCE_PT = 0.5
 
 CONTRACT_EN = "en: Get a written contract"
 CONTRACT_LO = "lo: ເຮັດສັນຍາເປັນລາຍລັກອັກສອນ"
@@ -51,44 +54,9 @@ def build_variant(project: Path, tmp_path: Path, name: str, replace: dict[str, s
     return result, result.results[0]
 
 
-def poster_pdfs(folder: Path) -> list[str]:
-    """The poster PDFs in a campaign's output folder (not the proof sheet beside them)."""
-    return sorted(p.name for p in folder.glob("*.pdf") if p.name != PROOF_SHEET)
-
-
 def quoted(text: str) -> str:
     """A YAML scalar for ``text``, safe inside a flow mapping (commas, colons)."""
     return json.dumps(text, ensure_ascii=False)
-
-
-def squeeze(text: str) -> str:
-    """Text without whitespace and zero-width spaces, for comparing text layers."""
-    return re.sub(r"\s+", "", text.replace(ZWSP, ""))
-
-
-def chars_outside_trim(pdf: Path) -> tuple[int, int]:
-    """(characters with a box, of those how many lie outside the trim box)."""
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        page = document[0]
-        left, bottom, right, top = page.get_trimbox()
-        textpage = page.get_textpage()
-        boxed = outside = 0
-        for index in range(textpage.count_chars()):
-            x0, y0, x1, y1 = textpage.get_charbox(index)
-            if x1 <= x0:
-                continue
-            boxed += 1
-            if (
-                x0 < left - TOLERANCE_PT
-                or y0 < bottom - TOLERANCE_PT
-                or x1 > right + TOLERANCE_PT
-                or y1 > top + TOLERANCE_PT
-            ):
-                outside += 1
-        return boxed, outside
-    finally:
-        document.close()
 
 
 def font_size_mm_at(pdf: Path, needle: str) -> float:
