@@ -14,7 +14,8 @@ Run from the repository root with the virtual environment's Python::
        clock starts) with the project's own templates, and with the project's
        private fontconfig. It lays each poster out once: no shrink-to-fit, no
        preflight, no manifest. That makes it *less* work than the tool does.
-   (b) "cold": ``poster build --force`` on all cores, into an empty folder.
+   (b) "cold": ``poster build --force`` on all cores, into an empty folder
+       (previews, proof sheet and print order included, as the build makes them).
    (c) "unchanged": the same build again without ``--force``.
 3. Prints the times, posters per second, the ratios a/b and b/c, the largest
    RSS of any build worker, the machine, and as its last line
