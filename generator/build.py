@@ -189,7 +189,7 @@ def build_campaign(
             if own:
                 pool.shutdown(cancel_futures=True)
 
-    manifest = _record(folder, campaign, results, loaded)
+    manifest = _record(folder, campaign, results, loaded, previous)
     _write_proofs(folder, manifest, project, changed=any(not r.unchanged for r in results))
     return CampaignResult(campaign.id, folder, results)
 
@@ -213,10 +213,11 @@ def _unchanged(job: PosterJob, entry: dict) -> PosterResult:
     )  # fmt: skip
 
 
-def _record(folder: Path, campaign: Campaign, results: list[PosterResult], loaded) -> dict:
+def _record(
+    folder: Path, campaign: Campaign, results: list[PosterResult], loaded, previous: dict[str, dict]
+) -> dict:
     """Write the manifest: this build's posters, plus earlier ones it did not rebuild."""
     built = {r.job.filename: r for r in results}
-    previous = _previous_entries(folder)
     posters = []
     for job in plan(campaign):
         result = built.get(job.filename)
@@ -240,24 +241,21 @@ def _record(folder: Path, campaign: Campaign, results: list[PosterResult], loade
 
 def _remove_stale(folder: Path, filename: str) -> None:
     """A poster that fails now must not leave its outdated PDF where it could be printed."""
-    for path in (folder / filename, (folder / filename).with_suffix(".png")):
+    from .proofs import preview_paths
+
+    for path in (folder / filename, *preview_paths(folder, filename, 1)):
         path.unlink(missing_ok=True)
 
 
 def _write_proofs(folder: Path, manifest: dict, project: Path, changed: bool) -> None:
-    """Previews, proof sheet and print order, when a poster changed or one of them is missing.
-
-    An unchanged rebuild skips them, and so never imports WeasyPrint.
+    """Previews (each redrawn only when out of date), and the proof sheet and print order
+    when a poster changed or they are missing: an unchanged rebuild never imports WeasyPrint.
     """
     from .proofs import ORDER_SHEET, PROOF_SHEET, write_order_sheet, write_previews
 
     if not manifest["posters"]:
         return
-    previews_missing = any(
-        not (folder / entry["file"]).with_suffix(".png").is_file() for entry in manifest["posters"]
-    )
-    if changed or previews_missing:
-        write_previews(folder, manifest["posters"])
+    write_previews(folder, manifest["posters"])
     if changed or not (folder / ORDER_SHEET).is_file():
         write_order_sheet(folder, manifest)
     if changed or not (folder / PROOF_SHEET).is_file():

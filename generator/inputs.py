@@ -30,8 +30,6 @@ def poster_data(job: PosterJob, campaign: Campaign) -> dict:
     """The part of the campaign one poster prints, in a stable form."""
     design = campaign.design(job.design_id)
     placement = next(p for p in campaign.placements if p.id == job.placement_id)
-    keys = [design.headline, design.subheadline, design.call_to_action, design.place_label]
-    keys += [slot.text for slot in design.messages]
     contact_ids = [*design.contacts, *placement.contacts]
     return {
         "job": [job.template, job.format.name, job.format.orientation, list(job.languages)],
@@ -39,8 +37,7 @@ def poster_data(job: PosterJob, campaign: Campaign) -> dict:
         "placement": placement.model_dump(mode="json", exclude={"formats"}),
         "texts": {
             key: {lang: campaign.messages[key].get(lang) for lang in job.languages}
-            for key in keys
-            if key
+            for key in design.message_keys()
         },
         "contacts": [campaign.contact(c).model_dump(mode="json") for c in contact_ids],
         "organisations": [

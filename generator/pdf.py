@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 from .languages import LANGUAGES
 from .templating import Fits, PosterContext, environment, render_html
@@ -169,7 +168,3 @@ def _descendants(box):
     yield box
     for child in getattr(box, "children", ()):
         yield from _descendants(_unwrap(child))
-
-
-def write_html_for_debugging(context: PosterContext, path: Path) -> None:
-    path.write_text(render_html(environment(context.project), context), encoding="utf-8")

@@ -11,6 +11,7 @@ for unspaced scripts, and checked against the language's fonts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
@@ -25,6 +26,13 @@ from .typeset.fonts import check_coverage
 from .typeset.segment import insert_breaks
 
 Fits = dict[tuple[str, str], float]
+
+
+@lru_cache(maxsize=4096)
+def _with_breaks(raw: str, lang: str) -> str:
+    """Segmenting is the same in every fit round and on every poster sharing the text."""
+    language = LANGUAGES[lang]
+    return insert_breaks(raw, language.icu_locale) if language.segment else raw
 
 
 @dataclass(frozen=True)
@@ -67,9 +75,7 @@ class PosterContext:
         raw = value if value is not None else self.campaign.messages[key][lang]
         alternative = self.design.fonts.get(lang)
         check_coverage(raw, lang, where or f"message '{key}'", alternative)
-        language = LANGUAGES[lang]
-        typeset = insert_breaks(raw, language.icu_locale) if language.segment else raw
-        return Text(key, lang, typeset, self.fits.get((key, lang), 1.0))
+        return Text(key, lang, _with_breaks(raw, lang), self.fits.get((key, lang), 1.0))
 
     def pair(self, key: str) -> Pair:
         first, second = self.job.languages
@@ -146,7 +152,10 @@ class PosterContext:
         }
 
 
+@cache
 def environment(project: Path) -> SandboxedEnvironment:
+    """One environment per project, so each template compiles once per process
+    (Jinja still reloads a template whose file changed)."""
     return SandboxedEnvironment(
         loader=FileSystemLoader(project / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),

@@ -251,12 +251,15 @@ def test_long_lao_text_without_spaces_wraps_inside_the_trim(project, tmp_path):
     assert gap_above_mm(pdf, "Know your employer", "Get a written contract") >= 1
 
 
-def test_lao_text_without_break_opportunities_cannot_fit(project, tmp_path, monkeypatch):
+def test_lao_text_without_break_opportunities_cannot_fit(project, tmp_path, monkeypatch, request):
     """Control for the test above: without ICU's break opportunities the same text is
     one unbreakable run, too wide for its box even at the floor."""
     import generator.templating
 
     monkeypatch.setattr(generator.templating, "insert_breaks", lambda text, locale: text)
+    # Segmented texts are cached across posters: start from, and leave, an empty cache.
+    generator.templating._with_breaks.cache_clear()
+    request.addfinalizer(generator.templating._with_breaks.cache_clear)
     lao = LAO_SENTENCE * 2
     _, poster = build_variant(
         project, tmp_path, "lao-unbroken", {CONTRACT_LO: f"lo: {quoted(lao)}"}

@@ -119,6 +119,12 @@ class Design(StrictModel):
         default_factory=dict, description="named alternative font stack per language"
     )
 
+    def message_keys(self) -> list[str]:
+        """Every message this design prints, each once, in order."""
+        keys = [self.headline, self.subheadline, self.call_to_action, self.place_label]
+        keys += [slot.text for slot in self.messages]
+        return list(dict.fromkeys(key for key in keys if key))
+
 
 class FormatOrder(StrictModel):
     size: Literal[tuple(FORMAT_NAMES)]  # type: ignore[valid-type]

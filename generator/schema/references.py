@@ -72,9 +72,7 @@ def check_references(campaign: Campaign, project: Path | None) -> Iterator[tuple
 def _complete_texts(campaign, design, placement, loc: Loc) -> Iterator[tuple[Loc, str]]:
     """Every text a poster prints must exist in both of its languages."""
     where = f"placement '{placement.id}' needs it"
-    keys = [design.headline, design.subheadline, design.call_to_action, design.place_label]
-    keys += [slot.text for slot in design.messages]
-    for key in dict.fromkeys(k for k in keys if k and k in campaign.messages):
+    for key in (k for k in design.message_keys() if k in campaign.messages):
         for lang in placement.languages:
             if lang not in campaign.messages[key]:
                 yield ("messages", key), f"no '{lang}' translation; {where}"

@@ -130,11 +130,18 @@ def _charset(family: str) -> frozenset[int]:
         font.close()
 
 
-def stack_charset(families: Iterable[str]) -> frozenset[int]:
+@cache
+def _stack_charset(families: tuple[str, ...]) -> frozenset[int]:
     out: set[int] = set()
     for family in families:
         out |= _charset(family)
     return frozenset(out)
+
+
+def stack_charset(families: Iterable[str]) -> frozenset[int]:
+    """The characters any of ``families`` can draw (computed once per stack: the CJK
+    union has some 45,000 entries and is asked for every text in every fit round)."""
+    return _stack_charset(tuple(families))
 
 
 def missing_characters(text: str, families: Iterable[str]) -> list[str]:
