@@ -34,6 +34,7 @@ class PosterResult:
     detail: str | None = None  # traceback of an unexpected failure, for --verbose
     inputs: str | None = None  # hash of everything the poster depends on
     unchanged: bool = False  # inputs as in the last build: not rebuilt
+    fits: dict | None = None  # scales of the shrunk texts, passed on to the family
 
     def manifest_entry(self) -> dict:
         job = self.job
@@ -64,24 +65,84 @@ class CampaignResult:
 
 
 def build_poster(
-    job: PosterJob, campaign: Campaign, project: Path, folder: Path, inputs: str | None = None
+    job: PosterJob,
+    campaign: Campaign,
+    project: Path,
+    folder: Path,
+    inputs: str | None = None,
+    fits: dict | None = None,
 ) -> PosterResult:
     """Make one poster and write it; never raises for a problem of this poster."""
-    result = _build_poster(job, campaign, project, folder)
+    result = _build_poster(job, campaign, project, folder, fits or {})
     result.inputs = inputs
     return result
 
 
-def _build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Path) -> PosterResult:
+def build_family(
+    jobs: list[PosterJob],
+    seed: PosterJob,
+    campaign: Campaign,
+    project: Path,
+    folder: Path,
+    keys: dict[str, str],
+) -> list[PosterResult]:
+    """Build posters of one fit family (``PosterJob.fit_family``), in one worker.
+
+    ``seed`` is the family's largest poster in the whole plan. Its scales,
+    found from scratch, are where every other member's fitting starts, which
+    saves most of their layout rounds (the largest, because rounding makes
+    a text that just fits a little tighter on big sheets than on small ones). Each poster's bytes depend only on the
+    campaign, never on which posters this build happens to include: when the
+    seed itself is not being built, it is laid out (not written) for its scales.
+    """
+    results = []
+    if seed in jobs:
+        results.append(build_poster(seed, campaign, project, folder, keys[seed.filename]))
+        fits = results[0].fits or {}
+    else:
+        fits = _seed_fits(seed, campaign, project)
+    for job in jobs:
+        if job != seed:
+            results.append(build_poster(job, campaign, project, folder, keys[job.filename], fits))
+    return results
+
+
+def _seed_fits(seed: PosterJob, campaign: Campaign, project: Path) -> dict:
+    from .pdf import render_poster
+    from .templating import PosterContext
+
+    try:
+        return render_poster(PosterContext(seed, campaign, project)).fits
+    except Exception:  # the seed's own build reports its problem; start from scratch
+        return {}
+
+
+def _families(to_build: list[PosterJob], planned: list[PosterJob]):
+    """Group the jobs to build by fit family, each with its seed from the whole plan."""
+    seeds: dict[tuple, PosterJob] = {}
+    for job in planned:
+        known = seeds.get(job.fit_family)
+        if known is None or job.area_mm2 > known.area_mm2:
+            seeds[job.fit_family] = job
+    families: dict[tuple, list[PosterJob]] = {}
+    for job in to_build:
+        families.setdefault(job.fit_family, []).append(job)
+    return [(jobs, seeds[family]) for family, jobs in families.items()]
+
+
+def _build_poster(
+    job: PosterJob, campaign: Campaign, project: Path, folder: Path, fits: dict
+) -> PosterResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
     from .preflight import preflight
+    from .proofs import render_previews
     from .templating import PosterContext
     from .typeset.fonts import FontError
 
     try:
-        rendered = render_poster(PosterContext(job, campaign, project))
+        rendered = render_poster(PosterContext(job, campaign, project, dict(fits)))
         report = preflight(rendered.pdf, job.format)
         warnings = list(report.warnings)
         warnings += [
@@ -97,6 +158,7 @@ def _build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Pat
                 preflight=report.as_dict(),
             )
         write_atomically(folder / job.filename, rendered.pdf)
+        render_previews(folder, job.filename, rendered.pdf)  # here, in parallel
         return PosterResult(
             job,
             True,
@@ -106,6 +168,7 @@ def _build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Pat
             None,
             warnings,
             report.as_dict(),
+            fits=rendered.fits,
         )
     except (PosterError, FontError) as error:
         return PosterResult(job, False, error=str(error))
@@ -169,22 +232,25 @@ def build_campaign(
         else:
             to_build.append(job)
 
+    families = _families(to_build, plan(campaign))
     workers = jobs or os.cpu_count() or 1
-    if executor is None and (workers == 1 or len(to_build) <= 1):
-        for job in to_build:
-            results.append(build_poster(job, campaign, project, folder, keys[job.filename]))
-            on_result(results[-1])
-    elif to_build:
+    if executor is None and (workers == 1 or len(families) <= 1):
+        for family, seed in families:
+            for result in build_family(family, seed, campaign, project, folder, keys):
+                results.append(result)
+                on_result(result)
+    elif families:
         own = executor is None
-        pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(to_build)))
+        pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(families)))
         try:
             futures = [
-                pool.submit(build_poster, job, campaign, project, folder, keys[job.filename])
-                for job in to_build
+                pool.submit(build_family, family, seed, campaign, project, folder, keys)
+                for family, seed in families
             ]
             for future in futures:
-                results.append(future.result())
-                on_result(results[-1])
+                for result in future.result():
+                    results.append(result)
+                    on_result(result)
         finally:
             if own:
                 pool.shutdown(cancel_futures=True)

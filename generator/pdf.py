@@ -40,6 +40,7 @@ class Overflow:
     role: str
     font_size_mm: float
     ratio: float  # how much of the content fits: below 1 when it overflows
+    lines: int = 1
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,13 @@ def font_config() -> FontConfiguration:
 
 
 def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPoster:
+    """Lay the poster out until every text fits its box, then write the PDF.
+
+    ``context.fits`` may carry scales found on another format of the same
+    poster (``build`` passes them on): the layout scales with the page, so
+    they usually fit at once and save the rounds of shrinking. A scale that
+    would put a text below this format's floor is raised to the floor first.
+    """
     env = environment(context.project)
     fetcher = ProjectURLFetcher(context.project, context=context.job.name)
     fits: Fits = dict(context.fits)
@@ -77,7 +85,10 @@ def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPo
                 f"the layout made {len(document.pages)} pages instead of {expected_pages}: "
                 f"content runs past the page in template '{context.job.template}'"
             )
-        overflows = measure_overflows(document)
+        measured = measure_fits(document)
+        if _raise_to_floor(context, measured, fits):
+            continue
+        overflows = sorted((m for m in measured if m.ratio < 1), key=lambda m: m.ratio)
         if not overflows:
             return RenderedPoster(document.write_pdf(), len(document.pages), fits)
         for overflow in overflows:
@@ -94,8 +105,10 @@ def _shrunk_scale(context: PosterContext, overflow: Overflow, scale: float) -> f
     floor_scale = floor_mm / size_at_unit_scale
     if scale <= floor_scale * 1.001:
         raise PosterError(_overflow_message(context, overflow, "does not fit even at its floor"))
-    # Wrapped text grows with the square of its size: shrink by the square root.
-    step = min(0.97, max(0.6, math.sqrt(overflow.ratio) * 0.98))
+    # A single line shrinks with its size; wrapped text grows with the square of
+    # its size (longer lines, and taller), so shrink it by the square root.
+    needed = overflow.ratio if overflow.lines <= 1 else math.sqrt(overflow.ratio)
+    step = min(0.97, max(0.6, needed * 0.98))
     return max(scale * step, floor_scale)
 
 
@@ -110,18 +123,34 @@ def _overflow_message(context: PosterContext, overflow: Overflow, what: str) -> 
     )
 
 
-def measure_overflows(document) -> list[Overflow]:
-    """Every fitted box whose text runs past it, worst first."""
+def _raise_to_floor(context: PosterContext, measured: list[Overflow], fits: Fits) -> bool:
+    """Raise every shrunk text that sits below this format's floor to the floor.
+
+    Shrinking never goes below the floor by itself; only a scale passed on from
+    another format can (the floors do not follow the page size exactly).
+    Returns whether a scale changed, so the poster is laid out again.
+    """
+    changed = False
+    for fit in measured:
+        scale = fits.get((fit.key, fit.lang), 1.0)
+        floor_mm = context.job.format.min_font_size_mm(fit.role)
+        if scale < 1 and fit.font_size_mm < floor_mm * 0.999:
+            fits[(fit.key, fit.lang)] = min(1.0, scale * floor_mm / fit.font_size_mm)
+            changed = True
+    return changed
+
+
+def measure_fits(document) -> list[Overflow]:
+    """Every fitted box: its text, role, font size and how much of the text fits."""
     found = []
     for page in document.pages:
         for box in _fit_boxes(page._page_box):
             key_lang, role = box.element.get("data-fit").rsplit("|", 1)
             key, lang = key_lang.rsplit(":", 1)
-            ratio = _fit_ratio(box)
-            if ratio < 1:
-                font_size_mm = box.style["font_size"] / PX_PER_MM
-                found.append(Overflow(key, lang, role, font_size_mm, ratio))
-    return sorted(found, key=lambda o: o.ratio)
+            font_size_mm = box.style["font_size"] / PX_PER_MM
+            lines = len(box.children)
+            found.append(Overflow(key, lang, role, font_size_mm, _fit_ratio(box), lines))
+    return found
 
 
 def _fit_boxes(root):

@@ -34,6 +34,19 @@ class PosterJob:
     def filename(self) -> str:
         return f"{self.name}.pdf"
 
+    @property
+    def fit_family(self) -> tuple:
+        """Jobs with the same family are one poster at similar sizes: the A sizes share
+        one aspect ratio and the layout scales with the page, so a text that needs
+        shrinking on one needs about the same on the others."""
+        width, height = self.format.trim_mm
+        return (self.placement_id, self.design_id, self.languages, round(width / height, 2))
+
+    @property
+    def area_mm2(self) -> float:
+        width, height = self.format.trim_mm
+        return width * height
+
 
 def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:
     """Every poster of a campaign, in file order, filtered by ``only`` patterns.

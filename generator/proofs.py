@@ -40,7 +40,8 @@ LOGGER = logging.getLogger(__name__)
 PROOF_SHEET = "proof.pdf"
 ORDER_SHEET = "print-order.csv"
 POSTERS_PER_PROOF_PAGE = 6  # 3 rows × 2 columns on A4 portrait
-THUMBNAIL_PX = 560  # longest side of a proof sheet thumbnail: about 200 dpi as printed
+THUMBNAIL_PX = 560  # longest side of a proof sheet thumbnail at most: about 200 dpi as printed
+PREVIEW_DPI = 50  # an A4 preview is 585 px high, enough for a proof sheet thumbnail
 PT_PER_INCH = 72
 
 
@@ -59,7 +60,29 @@ def preview_paths(folder: Path, file: str, pages: int) -> list[Path]:
     ]
 
 
-def write_previews(folder: Path, entries: list[dict], dpi: int = 40) -> list[Path]:
+def render_previews(
+    folder: Path, file: str, pdf: Path | bytes, dpi: int = PREVIEW_DPI
+) -> list[Path]:
+    """Render every page of one PDF (a path or its bytes) to its previews; return them.
+
+    The build calls this in its worker right after writing a poster, so the
+    previews are made in parallel from bytes already in memory.
+    """
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        paths = preview_paths(folder, file, len(document))
+        for index, png in enumerate(paths):
+            image = document[index].render(scale=dpi / PT_PER_INCH).to_pil()
+            write_atomically(png, _png_bytes(image, dpi))
+    finally:
+        document.close()
+    _remove_stale_pages(folder, file, len(paths))
+    return paths
+
+
+def write_previews(folder: Path, entries: list[dict], dpi: int = PREVIEW_DPI) -> list[Path]:
     """Render a PNG of every page of every listed PDF; return the PNGs written by this call.
 
     Rendering the larger formats takes a while, so a poster's previews are left
@@ -71,8 +94,6 @@ def write_previews(folder: Path, entries: list[dict], dpi: int = 40) -> list[Pat
     with a warning: the manifest lists only complete files, so this means
     someone deleted one after the build.
     """
-    import pypdfium2 as pdfium
-
     written: list[Path] = []
     for entry in entries:
         file = entry.get("file")
@@ -87,16 +108,7 @@ def write_previews(folder: Path, entries: list[dict], dpi: int = 40) -> list[Pat
             known = preview_paths(folder, file, pages)
             if all(_preview_fresh(png, pdf_path, dpi) for png in known):
                 continue
-        document = pdfium.PdfDocument(pdf_path)
-        try:
-            paths = preview_paths(folder, file, len(document))
-            for index, png in enumerate(paths):
-                image = document[index].render(scale=dpi / PT_PER_INCH).to_pil()
-                write_atomically(png, _png_bytes(image, dpi))
-                written.append(png)
-        finally:
-            document.close()
-        _remove_stale_pages(folder, file, len(paths))
+        written += render_previews(folder, file, pdf_path, dpi)
     return written
 
 
@@ -167,17 +179,20 @@ header .draft {
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
 }
 header .draft span { font-weight: normal; color: #6b7280; }
-section.sheet {
-  display: grid; grid-template-columns: 1fr 1fr; grid-template-rows: repeat(3, 81mm);
-  column-gap: 6mm; row-gap: 2mm; padding-top: 2mm;
-}
+/* Fixed sizes everywhere: a grid or flex layout made WeasyPrint measure every
+   text's intrinsic width, which was most of the sheet's time. */
+section.sheet { padding-top: 2mm; height: 249mm; }
 section.sheet + section.sheet { break-before: page; }
-.poster { border: 0.3mm solid #d1d5db; padding: 2.5mm; overflow: hidden; }
-.thumb {
-  height: 56mm; background: #eef0f4; display: flex;
-  align-items: center; justify-content: center;
+.poster {
+  float: left; width: 84mm; height: 76mm; margin: 0 6mm 2mm 0;
+  border: 0.3mm solid #d1d5db; padding: 2.5mm; overflow: hidden;
 }
-.thumb img { max-width: 100%; max-height: 54mm; border: 0.2mm solid #9ca3af; }
+.poster:nth-child(2n) { margin-right: 0; }
+.thumb { height: 56mm; background: #eef0f4; text-align: center; }
+.thumb img {
+  display: inline-block; max-width: 83mm; max-height: 54mm; margin-top: 1mm;
+  border: 0.2mm solid #9ca3af;
+}
 .thumb .missing { color: #b91c1c; font-weight: bold; }
 .file { font-size: 7.5pt; font-weight: bold; margin: 1.5mm 0 1mm 0; overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; font-size: 7.5pt; }
@@ -248,12 +263,11 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path) -> Path:
     """Write ``folder/proof.pdf``: every poster of the manifest as a thumbnail with its facts.
 
     One look at a few A4 pages shows every poster, what it is and whether
-    preflight passed, before anything is printed. Thumbnails are rendered from
-    the PDFs and embedded as ``data:`` URLs, so the renderer's fetcher, which
+    preflight passed, before anything is printed. Thumbnails are made from the
+    previews (or the PDFs) and embedded as ``data:`` URLs, so the renderer's fetcher, which
     serves only templates/ and assets/, needs no access to the output folder.
     The sheet carries no date: the same posters give the same bytes.
     """
-    import pypdfium2 as pdfium
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -266,20 +280,7 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path) -> Path:
     for entry in posters:
         status, status_class = preflight_status(entry.get("preflight"))
         pdf_path = folder / entry["file"]
-        thumbnail = None
-        if pdf_path.is_file():
-            document = pdfium.PdfDocument(pdf_path)
-            try:
-                page = document[0]
-                scale = THUMBNAIL_PX / max(page.get_size())
-                image = page.render(scale=scale).to_pil()
-            finally:
-                document.close()
-            # JPEG: WeasyPrint embeds it as it is, where a PNG would be decoded and
-            # compressed again, which made the proof sheet a third of a build's time.
-            buffer = io.BytesIO()
-            image.convert("RGB").save(buffer, format="JPEG", quality=85)
-            thumbnail = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+        thumbnail = _thumbnail(folder, entry["file"]) if pdf_path.is_file() else None
         cards.append(
             {
                 "file_parts": entry["file"].split("_"),
@@ -311,6 +312,32 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path) -> Path:
     path = folder / PROOF_SHEET
     write_atomically(path, pdf)
     return path
+
+
+def _thumbnail(folder: Path, file: str) -> str:
+    """A poster's first page as a JPEG ``data:`` URL, made from its preview when fresh.
+
+    The build's workers render the previews, so the proof sheet only scales
+    them down; a PDF without a fresh preview is rendered here.
+    """
+    png = preview_paths(folder, file, 1)[0]
+    if _preview_fresh(png, folder / file, PREVIEW_DPI):
+        image = Image.open(png)
+        image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+    else:
+        import pypdfium2 as pdfium
+
+        document = pdfium.PdfDocument(folder / file)
+        try:
+            page = document[0]
+            image = page.render(scale=THUMBNAIL_PX / max(page.get_size())).to_pil()
+        finally:
+            document.close()
+    # JPEG: WeasyPrint embeds it as it is, where a PNG would be decoded and
+    # compressed again, which made the proof sheet a third of a build's time.
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def _languages_label(codes: list[str]) -> str:

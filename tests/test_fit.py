@@ -268,3 +268,23 @@ def test_lao_text_without_break_opportunities_cannot_fit(project, tmp_path, monk
     assert not poster.ok
     assert "'contract'" in poster.error and "('lo')" in poster.error
     assert "floor" in poster.error
+
+
+def test_a_scale_passed_on_from_another_format_is_raised_to_this_formats_floor(project):
+    # A scale from the family's largest poster may be below a smaller format's floor:
+    # the text is set at the floor (it still fits there), never below it.
+    from generator.pdf import render_poster
+    from generator.plan import plan
+    from generator.templating import PosterContext
+
+    path = project / "campaigns" / "small.yaml"
+    path.write_text(SMALL_CAMPAIGN, encoding="utf-8")
+    campaign = load_campaign(path, project).campaign
+    (job,) = plan(campaign)
+    rendered = render_poster(PosterContext(job, campaign, project, {("contract", "en"): 0.2}))
+    pdf = project / "out.pdf"
+    pdf.write_bytes(rendered.pdf)
+    floor = job.format.min_font_size_mm("message")
+    size = font_size_mm_at(pdf, "Get a written")
+    assert size == pytest.approx(floor, abs=0.05)
+    assert 0.2 < rendered.fits[("contract", "en")] < 1

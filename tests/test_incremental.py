@@ -150,3 +150,40 @@ def test_a_killed_build_leaves_only_complete_pdfs_and_the_next_completes_it(proj
     assert {e["file"] for e in read_manifest(folder)["posters"]} == {
         p.name for p in folder.glob("*.pdf") if p.name != "proof.pdf"
     }
+
+
+FAMILY = SMALL_CAMPAIGN.replace(
+    "      - {size: A4, quantity: 3}\n",
+    "      - {size: A4, quantity: 3}\n      - {size: A2, quantity: 1}\n",
+).replace("en: Get a written contract", "en: " + " ".join(["Get a written contract"] * 3))
+
+
+def test_a_poster_has_the_same_bytes_built_with_its_family_or_alone(project, tmp_path, monkeypatch):
+    # A4 and A2 are one fit family: the A2 (the largest) is fitted first and its
+    # scales are where the A4's fitting starts. Built alone, the A4 must still
+    # start from the same scales, or its bytes would depend on the --only filter.
+    import generator.build
+
+    path = write(project, FAMILY)
+    together = build_campaign(load_campaign(path, project), project, tmp_path / "all", jobs=1)
+    seeds = []
+    seed_fits = generator.build._seed_fits
+
+    def spy(seed, campaign, project):
+        seeds.append(seed.format.label)
+        return seed_fits(seed, campaign, project)
+
+    monkeypatch.setattr(generator.build, "_seed_fits", spy)
+    alone = build_campaign(
+        load_campaign(path, project), project, tmp_path / "alone", only=["A4"], jobs=1
+    )
+    assert seeds == ["A2"]  # laid out for its scales, not written
+    assert [r.ok for r in together.results] == [True, True]
+    (a4,) = alone.results
+    assert a4.ok, a4.error
+    assert any("'contract' (en) shrunk" in w for w in a4.warnings), a4.warnings
+    name = a4.job.filename
+    assert (tmp_path / "alone" / "small-test" / name).read_bytes() == (
+        tmp_path / "all" / "small-test" / name
+    ).read_bytes()
+    assert not (tmp_path / "alone" / "small-test" / name.replace("A4", "A2")).exists()
