@@ -8,16 +8,17 @@ is written last, listing only complete files.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import traceback
-from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .inputs import job_key, templates_digest
 from .output import read_manifest, remove_leftovers, sha256, write_atomically, write_manifest
-from .plan import PosterJob, plan
+from .plan import PosterJob, fit_seeds, plan
 from .schema import Campaign, LoadedCampaign
 
 
@@ -78,36 +79,8 @@ def build_poster(
     return result
 
 
-def build_family(
-    jobs: list[PosterJob],
-    seed: PosterJob,
-    campaign: Campaign,
-    project: Path,
-    folder: Path,
-    keys: dict[str, str],
-) -> list[PosterResult]:
-    """Build posters of one fit family (``PosterJob.fit_family``), in one worker.
-
-    ``seed`` is the family's largest poster in the whole plan. Its scales,
-    found from scratch, are where every other member's fitting starts, which
-    saves most of their layout rounds (the largest, because rounding makes
-    a text that just fits a little tighter on big sheets than on small ones). Each poster's bytes depend only on the
-    campaign, never on which posters this build happens to include: when the
-    seed itself is not being built, it is laid out (not written) for its scales.
-    """
-    results = []
-    if seed in jobs:
-        results.append(build_poster(seed, campaign, project, folder, keys[seed.filename]))
-        fits = results[0].fits or {}
-    else:
-        fits = _seed_fits(seed, campaign, project)
-    for job in jobs:
-        if job != seed:
-            results.append(build_poster(job, campaign, project, folder, keys[job.filename], fits))
-    return results
-
-
-def _seed_fits(seed: PosterJob, campaign: Campaign, project: Path) -> dict:
+def seed_fits(seed: PosterJob, campaign: Campaign, project: Path) -> dict:
+    """The scales a family's seed needs, when the seed itself is not being built."""
     from .pdf import render_poster
     from .templating import PosterContext
 
@@ -115,19 +88,6 @@ def _seed_fits(seed: PosterJob, campaign: Campaign, project: Path) -> dict:
         return render_poster(PosterContext(seed, campaign, project)).fits
     except Exception:  # the seed's own build reports its problem; start from scratch
         return {}
-
-
-def _families(to_build: list[PosterJob], planned: list[PosterJob]):
-    """Group the jobs to build by fit family, each with its seed from the whole plan."""
-    seeds: dict[tuple, PosterJob] = {}
-    for job in planned:
-        known = seeds.get(job.fit_family)
-        if known is None or job.area_mm2 > known.area_mm2:
-            seeds[job.fit_family] = job
-    families: dict[tuple, list[PosterJob]] = {}
-    for job in to_build:
-        families.setdefault(job.fit_family, []).append(job)
-    return [(jobs, seeds[family]) for family, jobs in families.items()]
 
 
 def _build_poster(
@@ -217,8 +177,9 @@ def build_campaign(
     folder.mkdir(parents=True, exist_ok=True)
     remove_leftovers(folder)
     poster_jobs = plan(campaign, only)
+    seeds = fit_seeds(plan(campaign), campaign)
     templates = templates_digest(project)
-    keys = {job.filename: job_key(job, campaign, project, templates) for job in poster_jobs}
+    keys = _input_keys(poster_jobs, seeds, campaign, project, templates)
     previous = _previous_entries(folder)
     results: list[PosterResult] = []
 
@@ -232,32 +193,100 @@ def build_campaign(
         else:
             to_build.append(job)
 
-    families = _families(to_build, plan(campaign))
     workers = jobs or os.cpu_count() or 1
-    if executor is None and (workers == 1 or len(families) <= 1):
-        for family, seed in families:
-            for result in build_family(family, seed, campaign, project, folder, keys):
-                results.append(result)
-                on_result(result)
-    elif families:
-        own = executor is None
-        pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(families)))
-        try:
-            futures = [
-                pool.submit(build_family, family, seed, campaign, project, folder, keys)
-                for family, seed in families
-            ]
-            for future in futures:
-                for result in future.result():
-                    results.append(result)
-                    on_result(result)
-        finally:
-            if own:
-                pool.shutdown(cancel_futures=True)
+    own = executor is None
+    if own:
+        parallel = workers > 1 and len(to_build) > 1
+        executor = ProcessPoolExecutor(min(workers, len(to_build))) if parallel else _Inline()
+    try:
+        for result in _run(to_build, seeds, executor, campaign, project, folder, keys):
+            results.append(result)
+            on_result(result)
+    finally:
+        if own:
+            executor.shutdown(cancel_futures=True)
 
     manifest = _record(folder, campaign, results, loaded, previous)
     _write_proofs(folder, manifest, project, changed=any(not r.unchanged for r in results))
     return CampaignResult(campaign.id, folder, results)
+
+
+def _input_keys(
+    jobs: list[PosterJob],
+    seeds: dict[str, PosterJob],
+    campaign: Campaign,
+    project: Path,
+    templates: str,
+) -> dict[str, str]:
+    """Each job's input hash. A poster's fitting starts from its seed's scales, so
+    the seed's inputs are among its own."""
+    own = {}
+    for job in {*jobs, *(seeds[job.filename] for job in jobs)}:
+        own[job.filename] = job_key(job, campaign, project, templates)
+    keys = {}
+    for job in jobs:
+        seed = seeds[job.filename]
+        key = own[job.filename]
+        keys[job.filename] = key if seed == job else _combined(key, own[seed.filename])
+    return keys
+
+
+def _combined(*keys: str) -> str:
+    return hashlib.sha256("\0".join(keys).encode()).hexdigest()
+
+
+def _run(
+    to_build: list[PosterJob],
+    seeds: dict[str, PosterJob],
+    executor: Executor,
+    campaign: Campaign,
+    project: Path,
+    folder: Path,
+    keys: dict[str, str],
+) -> Iterator[PosterResult]:
+    """Build every job, each family's seed first, yielding results as they come.
+
+    Every other member of a family waits for its seed's scales, then all of them
+    go to the executor at once, so the workers stay busy. The scales a poster
+    starts from depend only on the campaign, never on which posters this build
+    includes: a seed that is not being built is laid out (not written) for them.
+    """
+    members: dict[PosterJob, list[PosterJob]] = {}
+    for job in to_build:
+        seed = seeds[job.filename]
+        members.setdefault(seed, [])
+        if job != seed:
+            members[seed].append(job)
+    building = set(to_build)
+    pending: dict[Future, PosterJob | None] = {}  # a seed's future, or None: a member's
+    for seed in members:
+        if seed in building:
+            args = (seed, campaign, project, folder, keys[seed.filename])
+            pending[executor.submit(build_poster, *args)] = seed
+        else:
+            pending[executor.submit(seed_fits, seed, campaign, project)] = seed
+    while pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            seed = pending.pop(future)
+            outcome = future.result()
+            if isinstance(outcome, PosterResult):
+                yield outcome
+            if seed is None:
+                continue
+            fits = outcome.fits if isinstance(outcome, PosterResult) else outcome
+            for job in members[seed]:
+                args = (job, campaign, project, folder, keys[job.filename], fits or {})
+                pending[executor.submit(build_poster, *args)] = None
+
+
+class _Inline(Executor):
+    """Runs each job at once, in this process: one worker, or a single poster."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
 
 
 def _previous_entries(folder: Path) -> dict[str, dict]:

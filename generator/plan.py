@@ -35,17 +35,35 @@ class PosterJob:
         return f"{self.name}.pdf"
 
     @property
-    def fit_family(self) -> tuple:
-        """Jobs with the same family are one poster at similar sizes: the A sizes share
-        one aspect ratio and the layout scales with the page, so a text that needs
-        shrinking on one needs about the same on the others."""
-        width, height = self.format.trim_mm
-        return (self.placement_id, self.design_id, self.languages, round(width / height, 2))
-
-    @property
     def area_mm2(self) -> float:
         width, height = self.format.trim_mm
         return width * height
+
+
+def fit_family(job: PosterJob, campaign: Campaign) -> tuple:
+    """Posters of one family set the same texts in boxes of the same proportions.
+
+    Same design, languages and contacts (the contacts set the width of the name
+    columns), and the same aspect ratio: the layout scales with the page and
+    the A sizes share one ratio, so a text that must shrink on one member must
+    shrink about as much on the others. Only the place name differs.
+    """
+    design = campaign.design(job.design_id)
+    placement = next(p for p in campaign.placements if p.id == job.placement_id)
+    width, height = job.format.trim_mm
+    contacts = (*design.contacts, *placement.contacts)
+    return (job.design_id, job.languages, contacts, round(width / height, 2))
+
+
+def fit_seeds(jobs: list[PosterJob], campaign: Campaign) -> dict[str, PosterJob]:
+    """For each job, its family's seed: the family's largest poster, first in file order."""
+    largest: dict[tuple, PosterJob] = {}
+    families = {}
+    for job in jobs:
+        family = families[job.filename] = fit_family(job, campaign)
+        if family not in largest or job.area_mm2 > largest[family].area_mm2:
+            largest[family] = job
+    return {job.filename: largest[families[job.filename]] for job in jobs}
 
 
 def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:

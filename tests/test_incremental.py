@@ -153,31 +153,38 @@ def test_a_killed_build_leaves_only_complete_pdfs_and_the_next_completes_it(proj
 
 
 FAMILY = SMALL_CAMPAIGN.replace(
-    "      - {size: A4, quantity: 3}\n",
-    "      - {size: A4, quantity: 3}\n      - {size: A2, quantity: 1}\n",
-).replace("en: Get a written contract", "en: " + " ".join(["Get a written contract"] * 3))
+    "en: Get a written contract", "en: " + " ".join(["Get a written contract"] * 3)
+) + (
+    "  - id: big-crossing\n"
+    "    name: {lo: ດ່ານໃຫຍ່, en: Big crossing}\n"
+    "    design: border-sign\n"
+    "    languages: [lo, en]\n"
+    "    formats:\n"
+    "      - {size: A2, quantity: 1}\n"
+)
 
 
 def test_a_poster_has_the_same_bytes_built_with_its_family_or_alone(project, tmp_path, monkeypatch):
-    # A4 and A2 are one fit family: the A2 (the largest) is fitted first and its
-    # scales are where the A4's fitting starts. Built alone, the A4 must still
-    # start from the same scales, or its bytes would depend on the --only filter.
+    # The A4 of one crossing and the A2 of another are one fit family (same design,
+    # languages and contacts): the A2, the largest, is fitted first and its scales
+    # are where the A4's fitting starts. Built alone, the A4 must start from the
+    # same scales, or its bytes would depend on the --only filter.
     import generator.build
 
     path = write(project, FAMILY)
     together = build_campaign(load_campaign(path, project), project, tmp_path / "all", jobs=1)
     seeds = []
-    seed_fits = generator.build._seed_fits
+    seed_fits = generator.build.seed_fits
 
     def spy(seed, campaign, project):
-        seeds.append(seed.format.label)
+        seeds.append(seed.name)
         return seed_fits(seed, campaign, project)
 
-    monkeypatch.setattr(generator.build, "_seed_fits", spy)
+    monkeypatch.setattr(generator.build, "seed_fits", spy)
     alone = build_campaign(
         load_campaign(path, project), project, tmp_path / "alone", only=["A4"], jobs=1
     )
-    assert seeds == ["A2"]  # laid out for its scales, not written
+    assert seeds == ["big-crossing_border-sign_A2_lo-en"]  # laid out for its scales, not written
     assert [r.ok for r in together.results] == [True, True]
     (a4,) = alone.results
     assert a4.ok, a4.error
@@ -186,4 +193,11 @@ def test_a_poster_has_the_same_bytes_built_with_its_family_or_alone(project, tmp
     assert (tmp_path / "alone" / "small-test" / name).read_bytes() == (
         tmp_path / "all" / "small-test" / name
     ).read_bytes()
-    assert not (tmp_path / "alone" / "small-test" / name.replace("A4", "A2")).exists()
+    assert not (
+        tmp_path / "alone" / "small-test" / "big-crossing_border-sign_A2_lo-en.pdf"
+    ).exists()
+
+    # The seed's inputs are the A4's too: a change to the seed's place name rebuilds it.
+    path.write_text(FAMILY.replace("Big crossing", "Bigger crossing"), encoding="utf-8")
+    again = build_campaign(load_campaign(path, project), project, tmp_path / "all", jobs=1)
+    assert [r.unchanged for r in again.results] == [False, False]
