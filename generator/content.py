@@ -82,8 +82,14 @@ def campaign_texts(campaign: Campaign) -> dict[str, CampaignText]:
             ["organisation"], users)  # fmt: skip
     for key, texts in campaign.messages.items():
         add(key, texts, ("messages", key), roles.get(key, ["message"]), used.get(key, []))
+    designs = {d.id: d for d in campaign.designs}  # a reference may be unknown (a typo)
     for i, contact in enumerate(campaign.contacts):
-        users = [f"placement {p.id}" for p in campaign.placements if _shows(campaign, p, contact)]
+        users = [
+            f"placement {p.id}"
+            for p in campaign.placements
+            if contact.id in p.contacts
+            or contact.id in getattr(designs.get(p.design), "contacts", ())
+        ]
         add(name_id("contact", contact.id), contact.name, ("contacts", i, "name"),
             ["contact-name"], users)  # fmt: skip
     for i, placement in enumerate(campaign.placements):
@@ -100,11 +106,6 @@ def design_roles(design: Design) -> Iterator[tuple[str, str]]:
             yield role, key
     for slot in design.messages:
         yield "message", slot.text
-
-
-def _shows(campaign: Campaign, placement: Placement, contact: Contact) -> bool:
-    design = campaign.design(placement.design)
-    return contact.id in design.contacts or contact.id in placement.contacts
 
 
 def poster_text_ids(campaign: Campaign, placement: Placement) -> list[str]:

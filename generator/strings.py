@@ -235,7 +235,9 @@ def import_strings(
     try:
         parse_campaign(new_text, _display_path(loaded.path), project)
     except CampaignError as error:  # the edit must leave a valid campaign
-        raise StringsError([f"the campaign would not be valid: {p}" for p in error.problems]) from None
+        raise StringsError(
+            [f"the campaign would not be valid: {p}" for p in error.problems]
+        ) from None
     if not dry_run:
         write_atomically(loaded.path, new_text.encode("utf-8"))
         result.written = True
@@ -310,7 +312,9 @@ def _review_line(comments: list[str], today: dt.date) -> tuple[str, dt.date] | N
             continue
         match = REVIEW_COMMENT.match(comment.strip())
         if not match or not match.group("name"):
-            raise ValueError(f"write the review as '# reviewed-by: NAME YYYY-MM-DD', not {comment!r}")
+            raise ValueError(
+                f"write the review as '# reviewed-by: NAME YYYY-MM-DD', not {comment!r}"
+            )
         try:
             date = dt.date.fromisoformat(match.group("date")) if match.group("date") else today
         except ValueError:

@@ -41,9 +41,9 @@ def test_plan_expands_placements_by_formats_and_filters(project):
     campaign = load_campaign(write(project, TWO_PLACEMENTS), project).campaign
     names = [job.name for job in plan(campaign)]
     assert names == [
-        "test-crossing_border-sign_A4_lo-en",
-        "test-crossing_border-sign_A5-landscape_lo-en",
-        "second-crossing_border-sign_A4_lo-th",
+        "test-crossing_border-sign_A4_lo-en_DRAFT",
+        "test-crossing_border-sign_A5-landscape_lo-en_DRAFT",
+        "second-crossing_border-sign_A4_lo-th_DRAFT",
     ]
     assert [j.name for j in plan(campaign, ["second-crossing"])] == [names[2]]
     assert [j.name for j in plan(campaign, ["A4"])] == [names[0], names[2]]
@@ -89,8 +89,8 @@ def test_changed_message_rebuilds_exactly_the_posters_using_it(project, tmp_path
     second = build_campaign(load_campaign(path, project), project, out, jobs=1)
     rebuilt = sorted(r.job.name for r in second.results if not r.unchanged)
     assert rebuilt == [
-        "test-crossing_border-sign_A4_lo-en",
-        "test-crossing_border-sign_A5-landscape_lo-en",
+        "test-crossing_border-sign_A4_lo-en_DRAFT",
+        "test-crossing_border-sign_A5-landscape_lo-en_DRAFT",
     ]
     forced = build_campaign(load_campaign(path, project), project, out, jobs=1, force=True)
     assert not any(r.unchanged for r in forced.results)
