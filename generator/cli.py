@@ -263,8 +263,9 @@ def list_posters(campaigns, only, as_json, project) -> None:
 @main.command()
 @click.argument("campaigns", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--verbose", "-v", is_flag=True, help="List the texts that hold each poster back.")
 @project_option
-def status(campaigns, as_json, project) -> None:
+def status(campaigns, as_json, verbose, project) -> None:
     """Texts per language, contacts' verification, posters ready for print."""
     from .status import COLUMNS, campaign_status
 
@@ -293,17 +294,23 @@ def status(campaigns, as_json, project) -> None:
                           f"[{colour}]{c.state}[/{colour}]")  # fmt: skip
         out.print(table)
         out.print(f"  warn when verified more than {report.max_age_months} months ago")
-        table = Table("placement", "languages", "posters", "final-ready", "press-ready",
-                      "held back by", title="Posters", title_justify="left")  # fmt: skip
+        table = Table("placement", "languages", "posters", "final-ready", "contacts",
+                      title="Posters", title_justify="left")  # fmt: skip
         table.columns[0].overflow = "fold"  # ids are folded, never cut
         for p in report.placements:
-            table.add_row(
-                p.id, "+".join(p.languages), str(p.posters),
-                "[green]yes[/green]" if p.final_ready else "[yellow]no[/yellow]",
-                "[green]yes[/green]" if p.press_ready else "[yellow]no[/yellow]",
-                f"{len(p.held_back_by)} texts" if p.held_back_by else "",
-            )  # fmt: skip
+            ready = (
+                "[green]yes[/green]"
+                if p.final_ready
+                else f"[yellow]no[/yellow]: {len(p.held_back_by)} texts"
+            )
+            contacts = f"[red]{len(p.unverified)} unverified[/red]" if p.unverified else "verified"
+            old = sum(1 for c in report.contacts if c.state == "old" and c.id in p.contacts)
+            contacts += f", [yellow]{old} old[/yellow]" if old else ""
+            table.add_row(p.id, "+".join(p.languages), str(p.posters), ready, contacts)
         out.print(table)
+        for p in report.placements if verbose else ():
+            for line in (*p.held_back_by, *p.unverified):
+                out.print(f"  {p.id}: {escape(line)}")
         for note in report.notes:
             out.print(f"  [yellow]note[/yellow] {escape(note)}")
     sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)

@@ -54,6 +54,7 @@ class PlacementStatus:
     press_ready: bool  # final-ready and every contact verified
     held_back_by: list[str] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
+    contacts: list[str] = field(default_factory=list)  # ids of the contacts its posters show
 
 
 @dataclass
@@ -126,6 +127,7 @@ def campaign_status(campaign: Campaign, today: dt.date | None = None) -> Campaig
                 not waiting and not unverified,
                 waiting,
                 unverified,
+                [c.id for c in placement_contacts(campaign, placement)],
             )
         )
 

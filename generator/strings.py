@@ -347,6 +347,9 @@ def _yaml_for(source: str) -> tuple[YAML, object, bool]:
         yaml = YAML(typ="rt")
         yaml.preserve_quotes = True
         yaml.width = 4096  # never fold a long text onto a second line
+        # Two reviews on the same day share a date object: write it twice, never as an
+        # alias (campaign files refuse aliases).
+        yaml.representer.ignore_aliases = lambda data: True
         yaml.indent(mapping=layout[0], sequence=layout[1], offset=layout[2])
         tree = yaml.load(source)
         if _dump(yaml, tree) == source:
