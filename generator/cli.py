@@ -194,10 +194,13 @@ def _content_summary(result, path: Path) -> None:
     if drafts:
         texts = dict.fromkeys(text for r in drafts for text in r.job.held_back)
         refused = sum(1 for r in drafts if r.refused)
-        what = f"{refused} refused by --final" if refused else "marked DRAFT"
+        what = (
+            f"{refused} posters refused by --final"
+            if refused
+            else f"{len(drafts)} posters marked DRAFT"
+        )
         console.print(
-            f"  [yellow]draft[/yellow]: {len(drafts)} posters {what}: "
-            f"{len(texts)} texts await review by native speakers"
+            f"  [yellow]draft[/yellow]: {what}; {len(texts)} texts await review by native speakers"
         )
         if refused:
             for text in texts:
