@@ -155,8 +155,7 @@ def _babel_locale(lang: str) -> str:
 @dataclass
 class Import:
     lang: str
-    changes: list[str] = field(default_factory=list)  # "headline (lo): text; draft → translated"
-    notes: list[str] = field(default_factory=list)  # what was left alone, and why
+    changes: list[str] = field(default_factory=list)  # "headline (lo): draft → translated"
     written: bool = False
     layout_kept: bool = True  # False: the YAML library could not keep this file's layout
 
@@ -166,7 +165,7 @@ class _Entry:
     text: CampaignText
     lang: str
     value: str
-    status: dict | None  # the new record, or None to remove it (plain draft)
+    status: dict  # the new record in translations: {status: ..., reviewer: ...}
 
 
 def import_strings(
@@ -385,7 +384,7 @@ def _like(old, siblings: CommentedMap, value: str):
     return value
 
 
-def _set_status(tree: CommentedMap, lang: str, text_id: str, record: dict | None) -> None:
+def _set_status(tree: CommentedMap, lang: str, text_id: str, record: dict) -> None:
     if "translations" not in tree:
         tree["translations"] = CommentedMap()
         tree.yaml_set_comment_before_after_key("translations", before=STATUS_COMMENT)
