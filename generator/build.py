@@ -8,6 +8,7 @@ is written last, listing only complete files.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import traceback
@@ -16,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .content import contact_state, placement_contacts
 from .inputs import job_key, templates_digest
 from .output import read_manifest, remove_leftovers, sha256, write_atomically, write_manifest
 from .plan import PosterJob, fit_seeds, plan
@@ -36,6 +38,8 @@ class PosterResult:
     inputs: str | None = None  # hash of everything the poster depends on
     unchanged: bool = False  # inputs as in the last build: not rebuilt
     fits: dict | None = None  # scales of the shrunk texts, passed on to the family
+    refused: bool = False  # not built: a draft in a --final build, or unverified for press
+    contact_warnings: list[str] = field(default_factory=list)  # as of the day of the build
 
     def manifest_entry(self) -> dict:
         job = self.job
@@ -51,7 +55,17 @@ class PosterResult:
             "preflight": self.preflight,
             "warnings": self.warnings,
             "inputs": self.inputs,
+            **_content_fields(job, self.contact_warnings),
         }
+
+
+def _content_fields(job: PosterJob, contact_warnings: list[str]) -> dict:
+    """Whether the poster may go on a wall: recomputed at every build, never carried over."""
+    return {
+        "draft": job.draft,
+        "held_back_by": list(job.held_back),
+        "contact_warnings": contact_warnings,
+    }
 
 
 @dataclass
@@ -166,13 +180,24 @@ def build_campaign(
     executor: Executor | None = None,
     on_result: Callable[[PosterResult], None] = lambda result: None,
     force: bool = False,
+    final: bool = False,
+    press: bool = False,
+    today: dt.date | None = None,
 ) -> CampaignResult:
     """Build the planned posters whose inputs changed (all of them with ``force``).
 
     ``executor`` may be any ``concurrent.futures.Executor``, a cluster's among
     them; by default a process pool of ``jobs`` workers (all cores) is used.
+
+    ``final`` refuses draft posters (texts below 'reviewed'); ``press`` refuses
+    posters showing a contact with no verification date. A refused poster is not
+    built, and a file of it from an earlier build is left as it was. Contacts
+    verified longer ago than the campaign allows (``review.contact_max_age_months``
+    before ``today``) are warned about in each poster's ``contact_warnings``.
     """
     campaign = loaded.campaign
+    today = today or dt.date.today()
+    contact_checks = _contact_checks(campaign, today)
     folder = output_root / campaign.id
     folder.mkdir(parents=True, exist_ok=True)
     remove_leftovers(folder)
@@ -185,6 +210,11 @@ def build_campaign(
 
     to_build = []
     for job in poster_jobs:
+        refusal = _refusal(job, contact_checks[job.placement_id], final, press)
+        if refusal:
+            results.append(PosterResult(job, False, error=refusal, refused=True))
+            on_result(results[-1])
+            continue
         entry = previous.get(job.filename)
         fresh = entry and entry.get("inputs") == keys[job.filename] and _intact(folder, entry)
         if fresh and not force:
@@ -206,7 +236,10 @@ def build_campaign(
         if own:
             executor.shutdown(cancel_futures=True)
 
-    manifest = _record(folder, campaign, results, loaded, previous)
+    for result in results:
+        result.contact_warnings = [s.describe() for s in contact_checks[result.job.placement_id]
+                                   if s.state != "ok"]  # fmt: skip
+    manifest = _record(folder, campaign, results, loaded, previous, contact_checks)
     _write_proofs(folder, manifest, project, changed=any(not r.unchanged for r in results))
     return CampaignResult(campaign.id, folder, results)
 
@@ -289,6 +322,33 @@ class _Inline(Executor):
         return future
 
 
+def _contact_checks(campaign: Campaign, today: dt.date) -> dict[str, list]:
+    """Each placement's contacts with the state of their verification."""
+    max_age = campaign.review.contact_max_age_months
+    return {
+        placement.id: [
+            contact_state(contact, today, max_age)
+            for contact in placement_contacts(campaign, placement)
+        ]
+        for placement in campaign.placements
+    }
+
+
+def _refusal(job: PosterJob, contacts: list, final: bool, press: bool) -> str | None:
+    """Why this build must not make this poster, or None."""
+    reasons = []
+    if final and job.draft:
+        shown = "; ".join(job.held_back[:5])
+        more = len(job.held_back) - 5
+        shown += f"; and {more} more (see: poster status)" if more > 0 else ""
+        reasons.append(f"refused by --final, {len(job.held_back)} texts await review: {shown}")
+    unverified = [state for state in contacts if not state.verified]
+    if press and unverified:
+        shown = "; ".join(state.describe() for state in unverified)
+        reasons.append(f"refused for press: {shown}")
+    return " / ".join(reasons) or None
+
+
 def _previous_entries(folder: Path) -> dict[str, dict]:
     posters = read_manifest(folder).get("posters", [])
     return {e["file"]: e for e in posters if isinstance(e, dict) and isinstance(e.get("file"), str)}
@@ -309,24 +369,34 @@ def _unchanged(job: PosterJob, entry: dict) -> PosterResult:
 
 
 def _record(
-    folder: Path, campaign: Campaign, results: list[PosterResult], loaded, previous: dict[str, dict]
+    folder: Path,
+    campaign: Campaign,
+    results: list[PosterResult],
+    loaded,
+    previous: dict[str, dict],
+    contact_checks: dict[str, list],
 ) -> dict:
     """Write the manifest: this build's posters, plus earlier ones it did not rebuild."""
     built = {r.job.filename: r for r in results}
     posters = []
-    for job in plan(campaign):
+    jobs = plan(campaign)
+    for job in jobs:
+        # A poster that went from draft to final or back: its file under the other
+        # name shows content that is no longer the campaign's.
+        _remove_stale(folder, job.other_filename)
         result = built.get(job.filename)
-        if result is not None:
+        if result is not None and not result.refused:
             if result.ok:
                 posters.append(result.manifest_entry())
             else:
                 _remove_stale(folder, job.filename)
         elif job.filename in previous and (folder / job.filename).is_file():
-            posters.append(previous[job.filename])
+            warnings = [s.describe() for s in contact_checks[job.placement_id] if s.state != "ok"]
+            posters.append({**previous[job.filename], **_content_fields(job, warnings)})
     manifest = {
         "campaign": campaign.id,
         "source": loaded.path.name,
-        "draft": campaign.review.translations != "reviewed",
+        "draft": any(job.draft for job in jobs),
         "review_note": campaign.review.note,
         "posters": posters,
     }

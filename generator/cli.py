@@ -96,10 +96,13 @@ def main() -> None:
     help="Worker processes [default: all cores].",
 )
 @click.option("--force", is_flag=True, help="Rebuild posters whose inputs have not changed.")
+@click.option(
+    "--final", is_flag=True, help="Refuse draft posters, naming the texts that await review."
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures and the summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Show warnings and tracebacks of failures.")
 @project_option
-def build(campaigns, output, only, jobs, force, quiet, verbose, project) -> None:
+def build(campaigns, output, only, jobs, force, final, quiet, verbose, project) -> None:
     """Build the posters of CAMPAIGNS (default: every file in campaigns/)."""
     from .build import build_campaign
     from .plan import plan
@@ -116,8 +119,9 @@ def build(campaigns, output, only, jobs, force, quiet, verbose, project) -> None
             def report(result):
                 advance()
                 if not result.ok:
+                    state = "refused" if result.refused else "failed"
                     console.print(
-                        f"  [red]failed[/red] {result.job.name}: {escape(result.error or '')}"
+                        f"  [red]{state}[/red] {result.job.name}: {escape(result.error or '')}"
                     )
                     if verbose and result.detail:
                         console.print(result.detail, markup=False)
@@ -130,12 +134,19 @@ def build(campaigns, output, only, jobs, force, quiet, verbose, project) -> None
                         console.print(f"    [yellow]warning[/yellow] {escape(warning)}")
 
             result = build_campaign(
-                item, project, output, only=only, jobs=jobs, on_result=report, force=force
+                item,
+                project,
+                output,
+                only=only,
+                jobs=jobs,
+                on_result=report,
+                force=force,
+                final=final,
             )
         failed += len(result.failed)
         _summary(result, time.monotonic() - started)
-        if item.campaign.review.translations != "reviewed":
-            console.print("  [yellow]draft[/yellow]: translations await review by native speakers")
+        if not quiet:
+            _content_summary(result, item.path)
     if any_invalid:
         sys.exit(EXIT_INVALID)
     sys.exit(EXIT_POSTERS_FAILED if failed else EXIT_OK)
@@ -172,6 +183,30 @@ def _summary(result, seconds: float) -> None:
     table.add_row(str(built), str(unchanged), failed, str(warned), f"{seconds:.1f} s")
     console.print(table)
     console.print(f"  → {result.folder}")
+
+
+def _content_summary(result, path: Path) -> None:
+    """Contacts to check and texts awaiting review, once per campaign (not per poster)."""
+    warnings = dict.fromkeys(w for r in result.results for w in r.contact_warnings)
+    for warning in warnings:
+        console.print(f"  [yellow]warning[/yellow] {escape(warning)}")
+    drafts = [r for r in result.results if r.job.draft]
+    if drafts:
+        texts = dict.fromkeys(text for r in drafts for text in r.job.held_back)
+        refused = sum(1 for r in drafts if r.refused)
+        what = (
+            f"{refused} posters refused by --final"
+            if refused
+            else f"{len(drafts)} posters marked DRAFT"
+        )
+        console.print(
+            f"  [yellow]draft[/yellow]: {what}; {len(texts)} texts await review by native speakers"
+        )
+        if refused:
+            for text in texts:
+                console.print(f"    {escape(text)}")
+        else:
+            console.print(f"    see: poster status {escape(str(path))}")
 
 
 @main.command()
@@ -226,6 +261,134 @@ def list_posters(campaigns, only, as_json, project) -> None:
         out.print(table)
         out.print(f"{len(rows)} posters, {sum(job.quantity for _, job in rows)} prints")
     sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
+
+
+@main.command()
+@click.argument("campaigns", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--verbose", "-v", is_flag=True, help="List the texts that hold each poster back.")
+@project_option
+def status(campaigns, as_json, verbose, project) -> None:
+    """Texts per language, contacts' verification, posters ready for print."""
+    from .status import COLUMNS, campaign_status
+
+    loaded, any_invalid = _load_all(project, campaigns)
+    reports = [campaign_status(item.campaign) for item in loaded]
+    if as_json:
+        out.print_json(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, default=str))
+        sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
+    for report in reports:
+        out.print(f"[bold]{report.campaign}[/bold] (source language: {report.source_language})")
+        table = Table("language", "source", *COLUMNS, title="Texts", title_justify="left")
+        for lang in report.languages:
+            row = [str(lang.counts.get(c, "")) for c in ("source", *COLUMNS)]
+            table.add_row(lang.lang, *row)
+        out.print(table)
+        for lang in report.languages:
+            for problem in lang.problems:
+                out.print(f"  [red]problem[/red] {lang.lang}: {escape(problem)}")
+        table = Table(
+            "contact", "number", "verified", "age", "state", title="Contacts", title_justify="left"
+        )
+        for c in report.contacts:
+            age = "" if c.age_months is None else f"{c.age_months} months"
+            colour = {"ok": "green", "old": "yellow"}.get(c.state, "red")
+            table.add_row(c.id, c.number, str(c.verified or "never"), age,
+                          f"[{colour}]{c.state}[/{colour}]")  # fmt: skip
+        out.print(table)
+        out.print(f"  warn when verified more than {report.max_age_months} months ago")
+        table = Table("placement", "languages", "posters", "final-ready", "contacts",
+                      title="Posters", title_justify="left")  # fmt: skip
+        table.columns[0].overflow = "fold"  # ids are folded, never cut
+        for p in report.placements:
+            ready = (
+                "[green]yes[/green]"
+                if p.final_ready
+                else f"[yellow]no[/yellow]: {len(p.held_back_by)} texts"
+            )
+            contacts = f"[red]{len(p.unverified)} unverified[/red]" if p.unverified else "verified"
+            old = sum(1 for c in report.contacts if c.state == "old" and c.id in p.contacts)
+            contacts += f", [yellow]{old} old[/yellow]" if old else ""
+            table.add_row(p.id, "+".join(p.languages), str(p.posters), ready, contacts)
+        out.print(table)
+        for p in report.placements if verbose else ():
+            for line in (*p.held_back_by, *p.unverified):
+                out.print(f"  {p.id}: {escape(line)}")
+        for note in report.notes:
+            out.print(f"  [yellow]note[/yellow] {escape(note)}")
+    sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
+
+
+@main.group()
+def strings() -> None:
+    """Texts out to translators and back, as gettext PO files."""
+
+
+@strings.command(name="export")
+@click.argument("campaign", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--language", "-l", required=True, help="The target language, e.g. lo, th.")
+@click.option(
+    "--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="The PO file to write.",
+)  # fmt: skip
+@project_option
+def strings_export(campaign, language, output, project) -> None:
+    """Write CAMPAIGN's texts in LANGUAGE, beside their source, to a PO file."""
+    from .output import write_atomically
+    from .strings import StringsError, export_strings
+
+    loaded, _ = _load_all(project, (str(campaign),))
+    if not loaded:
+        sys.exit(EXIT_INVALID)
+    try:
+        exported = export_strings(loaded[0], language)
+    except StringsError as error:
+        for problem in error.problems:
+            console.print(f"[red]error[/red] {escape(problem)}")
+        sys.exit(EXIT_INVALID)
+    write_atomically(output, exported.po)
+    for skipped in exported.skipped:
+        console.print(f"[yellow]skipped[/yellow] {escape(skipped)}")
+    console.print(f"{exported.entries} texts → {output}")
+
+
+@strings.command(name="import")
+@click.argument("campaign", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("po_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--reviewed-by", metavar="NAME",
+    help="You reviewed every entry of the file that is not fuzzy: mark them reviewed by NAME.",
+)  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Check and report; change nothing.")
+@project_option
+def strings_import(campaign, po_file, reviewed_by, dry_run, project) -> None:
+    """Read PO_FILE back into CAMPAIGN: check it, update texts and statuses, report changes."""
+    from .strings import StringsError, import_strings
+
+    loaded, _ = _load_all(project, (str(campaign),))
+    if not loaded:
+        sys.exit(EXIT_INVALID)
+    try:
+        result = import_strings(loaded[0], po_file, project, reviewed_by, dry_run=dry_run)
+    except StringsError as error:
+        for problem in error.problems:
+            console.print(f"[red]refused[/red] {escape(problem)}")
+        console.print(f"nothing changed in {campaign}")
+        sys.exit(EXIT_INVALID)
+    for change in result.changes:
+        console.print(f"  {escape(change)}")
+    if not result.changes:
+        console.print(f"no changes: {campaign} is as it was")
+    elif result.written:
+        console.print(f"{len(result.changes)} changes written to {campaign}")
+    else:
+        console.print(f"{len(result.changes)} changes (dry run: nothing written)")
+    if result.changes and not result.layout_kept:
+        console.print(
+            "[yellow]note[/yellow] the YAML library could not keep this file's exact layout: "
+            "check the diff"
+        )
+    sys.exit(EXIT_OK)
 
 
 @main.command()

@@ -45,6 +45,8 @@ def poster_data(job: PosterJob, campaign: Campaign) -> dict:
         ],
         "review": campaign.review.model_dump(mode="json"),
         "title": campaign.title,
+        # A text may print any contact's number through a placeholder ({number:id}).
+        "numbers": {contact.id: contact.number for contact in campaign.contacts},
     }
 
 

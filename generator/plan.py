@@ -10,8 +10,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .content import held_back
 from .formats import PaperFormat
 from .schema import Campaign
+
+# Appended to the file name of a poster with texts still awaiting review.
+DRAFT_SUFFIX = "_DRAFT"
 
 
 @dataclass(frozen=True)
@@ -23,12 +27,24 @@ class PosterJob:
     format: PaperFormat
     languages: tuple[str, str]
     quantity: int
+    held_back: tuple[str, ...] = ()  # texts below 'reviewed', as "key (lang): state"
+
+    @property
+    def draft(self) -> bool:
+        return bool(self.held_back)
 
     @property
     def name(self) -> str:
-        """A stable, readable file stem: place, design, size, languages."""
+        """A stable, readable file stem: place, design, size, languages, and _DRAFT."""
         langs = "-".join(self.languages)
-        return f"{self.placement_id}_{self.design_id}_{self.format.label}_{langs}"
+        stem = f"{self.placement_id}_{self.design_id}_{self.format.label}_{langs}"
+        return stem + (DRAFT_SUFFIX if self.draft else "")
+
+    @property
+    def other_filename(self) -> str:
+        """The name this poster has when its draft state is the other one."""
+        final = self.name.removesuffix(DRAFT_SUFFIX)
+        return f"{final}.pdf" if self.draft else f"{final}{DRAFT_SUFFIX}.pdf"
 
     @property
     def filename(self) -> str:
@@ -76,6 +92,7 @@ def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:
     jobs = []
     for placement in campaign.placements:
         design = campaign.design(placement.design)
+        waiting = tuple(state.describe() for state in held_back(campaign, placement))
         for order in placement.formats:
             jobs.append(
                 PosterJob(
@@ -86,6 +103,7 @@ def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:
                     format=PaperFormat(order.size, order.orientation),
                     languages=(placement.languages[0], placement.languages[1]),
                     quantity=order.quantity,
+                    held_back=waiting,
                 )
             )
     filters = list(only)

@@ -10,6 +10,7 @@ for unspaced scripts, and checked against the language's fonts.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from .content import fill_placeholders
 from .formats import BLEED_MM
 from .languages import LANGUAGES, Language, font_stack
 from .plan import PosterJob
@@ -73,6 +75,7 @@ class PosterContext:
 
     def text(self, key: str, lang: str, value: str | None = None, where: str | None = None) -> Text:
         raw = value if value is not None else self.campaign.messages[key][lang]
+        raw = fill_placeholders(raw, self.campaign)  # "{number:la-1554}": the contact's number
         alternative = self.design.fonts.get(lang)
         check_coverage(raw, lang, where or f"message '{key}'", alternative)
         return Text(key, lang, _with_breaks(raw, lang), self.fits.get((key, lang), 1.0))
@@ -110,6 +113,7 @@ class PosterContext:
                 "landscape": job.format.orientation == "landscape",
                 "format": job.format.label,
                 "unit": min(width, height) / 100,  # 1% of the shorter side, in mm
+                "diagonal_deg": math.degrees(math.atan2(height, width)),
             },
             "languages": [LANGUAGES[first], LANGUAGES[second]],
             "language_css": {code: self.language_css(LANGUAGES[code]) for code in job.languages},
@@ -147,7 +151,7 @@ class PosterContext:
                 }
                 for org in organisations
             ],
-            "draft": campaign.review.translations != "reviewed",
+            "draft": job.draft,  # texts await review: base.html.j2 marks the page DRAFT
             "campaign_title": campaign.title.get("en") or next(iter(campaign.title.values())),
         }
 

@@ -132,3 +132,38 @@ def chars_outside_trim(pdf: Path) -> tuple[int, int]:
         return boxed, outside
     finally:
         document.close()
+
+
+# --- translation review, as a reviewer would do it in a PO editor ---------------------
+
+
+def review_po(po: bytes, reviewer: str, date: str, only: set[str] | None = None) -> bytes:
+    """A PO file as a reviewer returns it: fuzzy flags cleared and a ``reviewed-by`` line
+    on every entry (or on those whose msgctxt is in ``only``). Read and written with Babel,
+    like any PO editor."""
+    import io
+
+    from babel.messages.pofile import read_po, write_po
+
+    catalog = read_po(io.BytesIO(po))
+    for message in catalog:
+        if message.id and (only is None or message.context in only):
+            message.flags.discard("fuzzy")
+            message.user_comments = [f"reviewed-by: {reviewer} {date}"]
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, sort_output=False, include_previous=False)
+    return buffer.getvalue()
+
+
+def review_campaign(path: Path, project: Path, reviewer: str = "Test Reviewer") -> None:
+    """Mark every text of the campaign file reviewed, through export and import."""
+    from generator.schema import load_campaign
+    from generator.strings import export_strings, import_strings
+
+    loaded = load_campaign(path, project)
+    languages = {lang for p in loaded.campaign.placements for lang in p.languages}
+    for lang in sorted(languages - {loaded.campaign.source_language}):
+        po = path.with_suffix(f".{lang}.po")
+        po.write_bytes(review_po(export_strings(loaded, lang).po, reviewer, "2026-11-20"))
+        import_strings(loaded, po, project)
+        loaded = load_campaign(path, project)

@@ -113,7 +113,7 @@ def small_pdf(small_build) -> Path:
 def test_build_writes_the_named_pdf(small_build, small_pdf):
     _, result, poster = small_build
     assert result.campaign_id == "small-test"
-    assert poster.file == "test-crossing_border-sign_A4_lo-en.pdf"
+    assert poster.file == "test-crossing_border-sign_A4_lo-en_DRAFT.pdf"
     assert small_pdf.is_file()
     assert small_pdf.read_bytes().startswith(b"%PDF-")
     assert poster.pages == 1
@@ -234,7 +234,7 @@ def test_lao_thai_a3_landscape_variant(project, tmp_path):
     result = build_campaign(load_campaign(path, project), project, tmp_path / "out", jobs=1)
     [poster] = result.results
     assert poster.ok, poster.error
-    assert poster.file == "test-crossing_border-sign_A3-landscape_lo-th.pdf"
+    assert poster.file == "test-crossing_border-sign_A3-landscape_lo-th_DRAFT.pdf"
     pdf_path = result.folder / poster.file
     with pikepdf.open(pdf_path) as pdf:
         assert len(pdf.pages) == 1

@@ -13,7 +13,7 @@ from conftest import SMALL_CAMPAIGN, poster_pdfs
 from generator.cli import EXIT_INVALID, EXIT_OK, EXIT_POSTERS_FAILED, main
 
 PROOF_SHEET = "proof.pdf"  # written beside the posters by each build
-GOOD_FILE = "test-crossing_border-sign_A4_lo-en.pdf"
+GOOD_FILE = "test-crossing_border-sign_A4_lo-en_DRAFT.pdf"  # no text reviewed yet
 OTHER_PLACEMENT = """\
   - id: other-crossing
     name: {lo: ດ່ານອື່ນ, en: Other crossing}
@@ -74,7 +74,7 @@ def test_build_with_a_failing_poster_exits_1_and_keeps_the_good_one(runner, proj
     folder = out / "small-test"
     assert poster_pdfs(folder) == [GOOD_FILE]
     stderr = one_line(result.stderr)
-    assert "failed bad-crossing_border-sign_A4_lo-en" in stderr
+    assert "failed bad-crossing_border-sign_A4_lo-en_DRAFT" in stderr
     assert "U+10D0" in stderr
     assert "Traceback" not in result.output
 
@@ -132,7 +132,7 @@ def test_list_json_is_the_plan(runner, project):
     data = json.loads(result.stdout)
     assert [row["file"] for row in data] == [
         GOOD_FILE,
-        "other-crossing_border-sign_A5_lo-en.pdf",
+        "other-crossing_border-sign_A5_lo-en_DRAFT.pdf",
     ]
     assert data[0] == {
         "campaign": "small-test",
@@ -182,6 +182,6 @@ def test_build_only_one_placement(runner, project, tmp_path):
     )
     assert result.exit_code == EXIT_OK, result.output
     folder = out / "small-test"
-    assert poster_pdfs(folder) == ["other-crossing_border-sign_A5_lo-en.pdf"]
+    assert poster_pdfs(folder) == ["other-crossing_border-sign_A5_lo-en_DRAFT.pdf"]
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert [e["placement"] for e in manifest["posters"]] == ["other-crossing"]

@@ -41,9 +41,9 @@ def test_plan_expands_placements_by_formats_and_filters(project):
     campaign = load_campaign(write(project, TWO_PLACEMENTS), project).campaign
     names = [job.name for job in plan(campaign)]
     assert names == [
-        "test-crossing_border-sign_A4_lo-en",
-        "test-crossing_border-sign_A5-landscape_lo-en",
-        "second-crossing_border-sign_A4_lo-th",
+        "test-crossing_border-sign_A4_lo-en_DRAFT",
+        "test-crossing_border-sign_A5-landscape_lo-en_DRAFT",
+        "second-crossing_border-sign_A4_lo-th_DRAFT",
     ]
     assert [j.name for j in plan(campaign, ["second-crossing"])] == [names[2]]
     assert [j.name for j in plan(campaign, ["A4"])] == [names[0], names[2]]
@@ -89,8 +89,8 @@ def test_changed_message_rebuilds_exactly_the_posters_using_it(project, tmp_path
     second = build_campaign(load_campaign(path, project), project, out, jobs=1)
     rebuilt = sorted(r.job.name for r in second.results if not r.unchanged)
     assert rebuilt == [
-        "test-crossing_border-sign_A4_lo-en",
-        "test-crossing_border-sign_A5-landscape_lo-en",
+        "test-crossing_border-sign_A4_lo-en_DRAFT",
+        "test-crossing_border-sign_A5-landscape_lo-en_DRAFT",
     ]
     forced = build_campaign(load_campaign(path, project), project, out, jobs=1, force=True)
     assert not any(r.unchanged for r in forced.results)
@@ -184,7 +184,9 @@ def test_a_poster_has_the_same_bytes_built_with_its_family_or_alone(project, tmp
     alone = build_campaign(
         load_campaign(path, project), project, tmp_path / "alone", only=["A4"], jobs=1
     )
-    assert seeds == ["big-crossing_border-sign_A2_lo-en"]  # laid out for its scales, not written
+    assert seeds == [
+        "big-crossing_border-sign_A2_lo-en_DRAFT"
+    ]  # laid out for its scales, not written
     assert [r.ok for r in together.results] == [True, True]
     (a4,) = alone.results
     assert a4.ok, a4.error
@@ -194,7 +196,7 @@ def test_a_poster_has_the_same_bytes_built_with_its_family_or_alone(project, tmp
         tmp_path / "all" / "small-test" / name
     ).read_bytes()
     assert not (
-        tmp_path / "alone" / "small-test" / "big-crossing_border-sign_A2_lo-en.pdf"
+        tmp_path / "alone" / "small-test" / "big-crossing_border-sign_A2_lo-en_DRAFT.pdf"
     ).exists()
 
     # The seed's inputs are the A4's too: a change to the seed's place name rebuilds it.

@@ -28,8 +28,8 @@ from generator.proofs import (
 )
 from generator.schema import load_campaign
 
-A4_FILE = "test-crossing_border-sign_A4_lo-en.pdf"
-A3L_FILE = "test-crossing_border-sign_A3-landscape_lo-en.pdf"
+A4_FILE = "test-crossing_border-sign_A4_lo-en_DRAFT.pdf"
+A3L_FILE = "test-crossing_border-sign_A3-landscape_lo-en_DRAFT.pdf"
 A4_PT = (595.276, 841.89)
 
 TWO_FORMATS = SMALL_CAMPAIGN.replace(
@@ -107,7 +107,7 @@ def test_the_build_lists_both_posters(manifest):
 def test_previews_have_the_size_of_the_page_with_bleed(folder, manifest, dpi):
     written = write_previews(folder, manifest["posters"], dpi=dpi)
     a4, a3l = (
-        folder / "test-crossing_border-sign_A4_lo-en.png",
+        folder / "test-crossing_border-sign_A4_lo-en_DRAFT.png",
         folder / f"{Path(A3L_FILE).stem}.png",
     )
     assert written == [a4, a3l]
@@ -236,7 +236,7 @@ def test_proof_sheet_pages_statuses_and_escaping(built, folder, manifest):
     first, second = (squeeze(text) for text in page_texts(path))
     assert "<b>odd</b>" in first
     assert "7posters·28printsinall" in first and "7posters" in second  # header on each page
-    assert "DRAFT" not in first + second
+    assert "translationsawaitreview" not in first + second  # no draft banner
     assert "Preflight1warning" in first
     assert "Preflight2warnings" in first
     assert "PreflightFAILED" in first

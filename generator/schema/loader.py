@@ -69,6 +69,11 @@ def load_campaign(path: Path, project: Path | None = None) -> LoadedCampaign:
         message = f"not UTF-8 text (byte {error.start})"
         raise CampaignError([Problem(shown, 0, 0, "", message)]) from None
 
+    return LoadedCampaign(parse_campaign(text, shown, project), path, text)
+
+
+def parse_campaign(text: str, shown: str, project: Path | None = None) -> Campaign:
+    """Validate a campaign file's text; ``shown`` names the file in problems."""
     tree = _parse_yaml(text, shown)
     if not isinstance(tree, CommentedMap):
         raise CampaignError([Problem(shown, 1, 1, "", "expected a mapping of campaign fields")])
@@ -82,7 +87,7 @@ def load_campaign(path: Path, project: Path | None = None) -> LoadedCampaign:
     problems = [_at(tree, loc, shown, msg) for loc, msg in check_references(campaign, project)]
     if problems:
         raise CampaignError(problems)
-    return LoadedCampaign(campaign, path, text)
+    return campaign
 
 
 def _parse_yaml(text: str, shown: str):

@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    model_validator,
 )
 
 from ..formats import FORMAT_NAMES
@@ -71,8 +72,51 @@ AssetPath = Annotated[
 
 
 class Review(StrictModel):
-    translations: Literal["draft", "reviewed"] = "draft"
+    translations: Literal["draft", "reviewed"] = Field(
+        "draft",
+        description="no longer used: each text carries its own status (translations:); "
+        "kept so that older files load",
+    )
     note: str | None = None
+    contact_max_age_months: int = Field(
+        12, ge=1, le=120, description="warn when a contact was verified longer ago than this"
+    )
+
+
+TextId = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^([a-z0-9]+(-[a-z0-9]+)*|campaign\.title|"
+        r"(placement|contact|organisation)\.[a-z0-9]+(-[a-z0-9]+)*\.name)$",
+        max_length=100,
+    ),
+    Field(
+        description="a message key, or campaign.title, placement.<id>.name, "
+        "contact.<id>.name, organisation.<id>.name"
+    ),
+]
+ShortHash = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}$")]
+
+
+class TextStatus(StrictModel):
+    """Where one text in one language stands; a text with no entry is a draft."""
+
+    status: Literal["draft", "translated", "reviewed"]
+    reviewer: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    reviewed: dt.date | None = Field(None, description="the date of the review")
+    source_hash: ShortHash | None = Field(
+        None, description="hash of the source-language text the review saw"
+    )
+    text_hash: ShortHash | None = Field(None, description="hash of the text the review saw")
+
+    @model_validator(mode="after")
+    def _review_is_complete(self) -> TextStatus:
+        review = (self.reviewer, self.reviewed, self.source_hash, self.text_hash)
+        if self.status == "reviewed" and None in review:
+            raise ValueError("a reviewed text needs reviewer, reviewed, source_hash and text_hash")
+        if self.status != "reviewed" and any(v is not None for v in review):
+            raise ValueError("reviewer, reviewed and the hashes belong to reviewed texts only")
+        return self
 
 
 class Organisation(StrictModel):
@@ -148,12 +192,20 @@ class Campaign(StrictModel):
 
     id: Id
     title: Texts
+    source_language: LanguageCode = Field(
+        "en", description="the language texts are written in first and translated from"
+    )
     review: Review = Review()
     organisations: list[Organisation] = Field(default_factory=list)
     messages: dict[Id, Texts]
     contacts: list[Contact] = Field(default_factory=list)
     designs: list[Design] = Field(min_length=1)
     placements: list[Placement] = Field(min_length=1)
+    translations: dict[LanguageCode, dict[TextId, TextStatus]] = Field(
+        default_factory=dict,
+        description="status of each text per language: language -> text id -> status; "
+        "written by 'poster strings import'",
+    )
 
     def message(self, key: str) -> dict[str, str]:
         return self.messages[key]

@@ -68,6 +68,8 @@ def check_references(campaign: Campaign, project: Path | None) -> Iterator[tuple
             continue
         yield from _complete_texts(campaign, design, placement, loc)
 
+    yield from _statuses_and_placeholders(campaign)
+
 
 def _complete_texts(campaign, design, placement, loc: Loc) -> Iterator[tuple[Loc, str]]:
     """Every text a poster prints must exist in both of its languages."""
@@ -90,6 +92,29 @@ def _complete_texts(campaign, design, placement, loc: Loc) -> Iterator[tuple[Loc
         ):
             i = campaign.organisations.index(org)
             yield ("organisations", i, "name"), f"no name in {placement.languages}; {where}"
+
+
+def _statuses_and_placeholders(campaign: Campaign) -> Iterator[tuple[Loc, str]]:
+    """A status names a text in a language that has it; a placeholder names a contact."""
+    from ..content import campaign_texts, placeholders  # content reads these models
+
+    texts = campaign_texts(campaign)
+    contacts = {c.id for c in campaign.contacts}
+    for text in texts.values():
+        for lang, value in text.texts.items():
+            for name in placeholders(value):
+                if name not in contacts:
+                    message = _unknown("contact in {number:...}", name, contacts)
+                    yield (*text.loc, lang), message
+    for lang, statuses in campaign.translations.items():
+        for text_id in statuses:
+            loc: Loc = ("translations", lang, text_id)
+            if lang == campaign.source_language:
+                yield loc, f"'{lang}' is the source language: its texts have no status"
+            elif text_id not in texts:
+                yield loc, f"no text '{text_id}' in this campaign (was it renamed or removed?)"
+            elif lang not in texts[text_id].texts:
+                yield loc, f"text '{text_id}' has no '{lang}' version to have a status"
 
 
 def _unique_ids(campaign: Campaign) -> Iterator[tuple[Loc, str]]:
