@@ -18,6 +18,7 @@ from pathlib import Path
 from .inputs import job_key, templates_digest
 from .output import read_manifest, remove_leftovers, sha256, write_atomically, write_manifest
 from .plan import PosterJob, plan
+from .profiles import PrintSetup, ProfileError, resolve_print
 from .schema import Campaign, LoadedCampaign
 
 
@@ -34,11 +35,13 @@ class PosterResult:
     detail: str | None = None  # traceback of an unexpected failure, for --verbose
     inputs: str | None = None  # hash of everything the poster depends on
     unchanged: bool = False  # inputs as in the last build: not rebuilt
+    profile: str | None = None  # the print profile it was made with
 
     def manifest_entry(self) -> dict:
         job = self.job
         return {
             "file": self.file,
+            "profile": self.profile,
             "placement": job.placement_id,
             "design": job.design_id,
             "format": job.format.label,
@@ -57,6 +60,7 @@ class CampaignResult:
     campaign_id: str
     folder: Path
     results: list[PosterResult]
+    print_setup: PrintSetup | None = None  # None when the print profile could not be resolved
 
     @property
     def failed(self) -> list[PosterResult]:
@@ -64,26 +68,37 @@ class CampaignResult:
 
 
 def build_poster(
-    job: PosterJob, campaign: Campaign, project: Path, folder: Path, inputs: str | None = None
+    job: PosterJob,
+    campaign: Campaign,
+    project: Path,
+    folder: Path,
+    inputs: str | None = None,
+    print_setup: PrintSetup | None = None,
 ) -> PosterResult:
     """Make one poster and write it; never raises for a problem of this poster."""
-    result = _build_poster(job, campaign, project, folder)
+    setup = print_setup or resolve_print(campaign, project, "digital")
+    result = _build_poster(job, campaign, project, folder, setup)
     result.inputs = inputs
+    result.profile = setup.profile.name
     return result
 
 
-def _build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Path) -> PosterResult:
+def _build_poster(
+    job: PosterJob, campaign: Campaign, project: Path, folder: Path, setup: PrintSetup
+) -> PosterResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
     from .preflight import preflight
+    from .prepress import PrepressError, prepress
     from .templating import PosterContext
     from .typeset.fonts import FontError
 
     try:
-        rendered = render_poster(PosterContext(job, campaign, project))
-        report = preflight(rendered.pdf, job.format)
-        warnings = list(report.warnings)
+        rendered = render_poster(PosterContext(job, campaign, project, print_setup=setup))
+        prepared = prepress(rendered.pdf, job.format, setup)
+        report = preflight(prepared.pdf, job.format, profile=setup.profile)
+        warnings = list(report.warnings) + prepared.notes
         warnings += [
             f"text '{key}' ({lang}) shrunk to {scale:.0%} to fit"
             for (key, lang), scale in sorted(rendered.fits.items())
@@ -96,18 +111,18 @@ def _build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Pat
                 warnings=warnings,
                 preflight=report.as_dict(),
             )
-        write_atomically(folder / job.filename, rendered.pdf)
+        write_atomically(folder / job.filename, prepared.pdf)
         return PosterResult(
             job,
             True,
             job.filename,
             rendered.pages,
-            sha256(rendered.pdf),
+            sha256(prepared.pdf),
             None,
             warnings,
             report.as_dict(),
         )
-    except (PosterError, FontError) as error:
+    except (PosterError, FontError, PrepressError) as error:
         return PosterResult(job, False, error=str(error))
     except TemplateSyntaxError as error:
         where = f"templates/{error.name}:{error.lineno}" if error.name else f"line {error.lineno}"
@@ -143,19 +158,32 @@ def build_campaign(
     executor: Executor | None = None,
     on_result: Callable[[PosterResult], None] = lambda result: None,
     force: bool = False,
+    profile: str | None = None,
 ) -> CampaignResult:
     """Build the planned posters whose inputs changed (all of them with ``force``).
 
     ``executor`` may be any ``concurrent.futures.Executor``, a cluster's among
     them; by default a process pool of ``jobs`` workers (all cores) is used.
+    ``profile`` names a print profile overriding the campaign's (``--profile``);
+    a profile that cannot be used (a press profile without its ICC profile)
+    fails every poster with the reason and leaves the output folder as it was.
     """
     campaign = loaded.campaign
     folder = output_root / campaign.id
+    poster_jobs = plan(campaign, only)
+    try:
+        setup = resolve_print(campaign, project, profile)
+    except ProfileError as error:
+        results = [PosterResult(job, False, error=f"print profile: {error}") for job in poster_jobs]
+        for result in results:
+            on_result(result)
+        return CampaignResult(campaign.id, folder, results)
     folder.mkdir(parents=True, exist_ok=True)
     remove_leftovers(folder)
-    poster_jobs = plan(campaign, only)
     templates = templates_digest(project)
-    keys = {job.filename: job_key(job, campaign, project, templates) for job in poster_jobs}
+    keys = {
+        job.filename: job_key(job, campaign, project, templates, setup.key()) for job in poster_jobs
+    }
     previous = _previous_entries(folder)
     results: list[PosterResult] = []
 
@@ -172,14 +200,14 @@ def build_campaign(
     workers = jobs or os.cpu_count() or 1
     if executor is None and (workers == 1 or len(to_build) <= 1):
         for job in to_build:
-            results.append(build_poster(job, campaign, project, folder, keys[job.filename]))
+            results.append(build_poster(job, campaign, project, folder, keys[job.filename], setup))
             on_result(results[-1])
     elif to_build:
         own = executor is None
         pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(to_build)))
         try:
             futures = [
-                pool.submit(build_poster, job, campaign, project, folder, keys[job.filename])
+                pool.submit(build_poster, job, campaign, project, folder, keys[job.filename], setup)
                 for job in to_build
             ]
             for future in futures:
@@ -191,7 +219,7 @@ def build_campaign(
 
     manifest = _record(folder, campaign, results, loaded, previous)
     _write_proofs(folder, manifest, project, changed=any(not r.unchanged for r in results))
-    return CampaignResult(campaign.id, folder, results)
+    return CampaignResult(campaign.id, folder, results, setup)
 
 
 def _previous_entries(folder: Path) -> dict[str, dict]:
@@ -209,7 +237,7 @@ def _unchanged(job: PosterJob, entry: dict) -> PosterResult:
     return PosterResult(
         job, True, entry["file"], entry.get("pages", 0), entry.get("sha256"),
         warnings=list(entry.get("warnings", [])), preflight=entry.get("preflight"),
-        inputs=entry.get("inputs"), unchanged=True,
+        inputs=entry.get("inputs"), unchanged=True, profile=entry.get("profile"),
     )  # fmt: skip
 
 
