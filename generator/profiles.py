@@ -18,6 +18,7 @@ which is small enough to send to worker processes.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import hashlib
 import io
 import os
@@ -128,7 +129,7 @@ def find_icc(name: str, project: Path) -> IccProfile:
         return read_icc(path.resolve())
     for folder in ICC_FOLDERS:
         if folder.is_dir():
-            for path in sorted(folder.rglob(name)):
+            for path in sorted(folder.rglob(glob.escape(name))):
                 if path.is_file():
                     return read_icc(path.resolve())
     hint = (

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -350,3 +351,23 @@ def test_marks_boxes_and_preflight_on_every_page_of_a_two_sided_pdf(project):
     assert any(e.startswith("colour: page 1:") for e in raw.errors)
     assert any(e.startswith("colour: page 2:") for e in raw.errors)
     assert any(e.startswith("crop marks: page 2:") for e in raw.errors)
+
+
+def test_poppler_reads_the_same_boxes_and_embedded_fonts(press_pdf):
+    """A second, independent reader (poppler-utils, as print shops' tools use)."""
+    info = subprocess.run(
+        ["pdfinfo", "-box", str(press_pdf)], capture_output=True, text=True, check=True
+    )
+    boxes = {
+        name: [float(v) for v in values.split()]
+        for name, values in re.findall(r"^(\w+Box):\s+(.*)$", info.stdout, re.M)
+    }
+    margin, bleed = SHEET_MARGIN_MM * PT_PER_MM, BLEED_MM * PT_PER_MM
+    width, height = 210 * PT_PER_MM, 297 * PT_PER_MM
+    assert boxes["TrimBox"] == pytest.approx(
+        [margin, margin, margin + width, margin + height], abs=0.01
+    )
+    assert boxes["BleedBox"][0] == pytest.approx(margin - bleed, abs=0.01)
+    fonts = subprocess.run(["pdffonts", str(press_pdf)], capture_output=True, text=True, check=True)
+    rows = fonts.stdout.splitlines()[2:]
+    assert rows and all(row.split()[-5] == "yes" for row in rows), fonts.stdout  # emb column

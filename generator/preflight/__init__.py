@@ -3,7 +3,7 @@
 Everything here comes from the file itself (pikepdf for structure, pypdfium2
 for what the pages show), not from what the code meant to write:
 
-- trim size equals the format; bleed on every page; crop marks outside it (press);
+- the file's syntax (qpdf); trim size equals the format; bleed on every page; crop marks outside it (press);
 - every font embedded;
 - colour: no RGB in press output; the PDF/X output intent with a CMYK ICC profile;
   PDF/X identification, version, dates and IDs; no transparency in PDF/X-1a;
@@ -32,6 +32,7 @@ from .structure import (
     check_fonts,
     check_output_intent,
     check_pdfx,
+    check_syntax,
     check_transparency,
     claimed_pdfx,
     page_boxes,
@@ -60,6 +61,7 @@ def preflight(
     report = PreflightReport(profile=profile.name, format=paper.label)
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         report.pages = len(pdf.pages)
+        check_syntax(pdf, report)
         if expected_pages is not None and report.pages != expected_pages:
             report.error("pages", f"{report.pages} pages, expected {expected_pages}")
         check_boxes(pdf, paper, report)

@@ -42,6 +42,14 @@ def _inside(inner, outer, tolerance=TOLERANCE_PT) -> bool:
     )
 
 
+def check_syntax(pdf: pikepdf.Pdf, report: PreflightReport) -> None:
+    """qpdf's own check of the file's structure: cross-reference table, objects, streams."""
+    problems = pdf.check_pdf_syntax()
+    for problem in problems[:5]:
+        report.error("syntax", problem)
+    report.note("syntax", f"PDF {pdf.pdf_version}, readable by qpdf" if not problems else "")
+
+
 def check_boxes(pdf: pikepdf.Pdf, paper: PaperFormat, report: PreflightReport) -> None:
     want_w, want_h = paper.trim_mm
     for number, page in enumerate(pdf.pages, 1):
