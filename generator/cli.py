@@ -132,9 +132,11 @@ def build(campaigns, output, only, jobs, force, profile, quiet, verbose, project
                 if verbose or (not quiet and not console.is_terminal):
                     state = "unchanged" if result.unchanged else "[green]built[/green]"
                     console.print(f"  {state} {result.file}")
-                if verbose:
-                    for warning in result.warnings:
-                        console.print(f"    [yellow]warning[/yellow] {escape(warning)}")
+                # Preflight warnings always (what a print shop would query); the rest verbose.
+                fresh = not quiet and not result.unchanged
+                checked = (result.preflight or {}).get("warnings", []) if fresh else []
+                for warning in result.warnings if verbose else checked:
+                    console.print(f"    [yellow]warning[/yellow] {escape(warning)}")
 
             result = build_campaign(
                 item,

@@ -336,8 +336,13 @@ def _draw_crop_marks(pdf, page, margin: float, width: float, height: float) -> N
     offset, length = _pt(MARK_OFFSET_MM), _pt(MARK_LENGTH_MM)
     left, bottom, right, top = margin, margin, margin + width, margin + height
     lines = []
-    for x, y, sx, sy in ((left, bottom, -1, -1), (right, bottom, 1, -1), (left, top, -1, 1),
-                         (right, top, 1, 1)):  # fmt: skip
+    corners = (
+        (left, bottom, -1, -1),
+        (right, bottom, 1, -1),
+        (left, top, -1, 1),
+        (right, top, 1, 1),
+    )
+    for x, y, sx, sy in corners:
         lines.append((x + sx * offset, y, x + sx * (offset + length), y))  # horizontal
         lines.append((x, y + sy * offset, x, y + sy * (offset + length)))  # vertical
     body = "".join(f"{x0:.4f} {y0:.4f} m {x1:.4f} {y1:.4f} l S\n" for x0, y0, x1, y1 in lines)

@@ -152,7 +152,8 @@ def _text_runs(page) -> list[TextRun]:
     runs = []
     try:
         for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=0):
-            if pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:  # fmt: skip
+            mode = pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw)
+            if mode == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:
                 continue
             text = _text_of(obj, textpage).strip()
             if not text:
@@ -278,13 +279,16 @@ def _image_resolutions(page):
                 height_in = math.hypot(matrix.c, matrix.d) / 72
                 if width_in > 0 and height_in > 0:
                     ppi = min(width_px / width_in, height_px / height_in)
-                    yield ppi, f"{width_px}×{height_px} px shown {width_in * 25.4:.0f}×{height_in * 25.4:.0f} mm"  # fmt: skip
+                    shown = f"{width_in * 25.4:.0f}×{height_in * 25.4:.0f} mm"
+                    yield ppi, f"{width_px}×{height_px} px shown {shown}"
             elif obj.type == pdfium_c.FPDF_PAGEOBJ_FORM:
                 count = pdfium_c.FPDFFormObj_CountObjects(obj.raw)
                 children = [
-                    pdfium.PdfObject(pdfium_c.FPDFFormObj_GetObject(obj.raw, i), page=page, pdf=page.pdf)
+                    pdfium.PdfObject(
+                        pdfium_c.FPDFFormObj_GetObject(obj.raw, i), page=page, pdf=page.pdf
+                    )
                     for i in range(count)
-                ]  # fmt: skip
+                ]
                 yield from visit(children, matrix)
 
     yield from visit(page.get_objects(max_depth=0), None)

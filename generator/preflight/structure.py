@@ -16,7 +16,6 @@ from .report import PreflightReport
 PT_PER_MM = 72 / 25.4
 TOLERANCE_PT = 0.5
 TRIM_TOLERANCE_MM = 0.2
-COLOUR_OPERATORS = {"rg": "fill", "RG": "stroke", "k": "fill", "K": "stroke", "g": "fill", "G": "stroke"}  # fmt: skip
 OPERATOR_FAMILY = {"rg": "RGB", "RG": "RGB", "k": "CMYK", "K": "CMYK", "g": "Gray", "G": "Gray"}
 
 
@@ -172,7 +171,14 @@ def check_output_intent(pdf: pikepdf.Pdf, profile: PrintProfile, report: Preflig
         report.error("output intent", f"the output intent's ICC profile is {space!r}, not CMYK")
     if device != "prtr":
         report.warn("output intent", f"the ICC profile is a '{device}' profile, not a printer's")
-    name = str(intent.get("/OutputCondition", intent.get("/Info", intent.get("/OutputConditionIdentifier", "?"))))  # fmt: skip
+    name = next(
+        (
+            str(intent[k])
+            for k in ("/OutputCondition", "/Info", "/OutputConditionIdentifier")
+            if k in intent
+        ),
+        "?",
+    )
     report.measures["output intent"] = name
     report.note("output intent", f"GTS_PDFX, {name} (CMYK ICC profile embedded)")
 
