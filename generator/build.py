@@ -21,6 +21,7 @@ from .content import contact_state, placement_contacts
 from .inputs import job_key, templates_digest
 from .output import read_manifest, remove_leftovers, sha256, write_atomically, write_manifest
 from .plan import PosterJob, fit_seeds, plan
+from .profiles import PrintProfile, PrintSetup, ProfileError, resolve_print
 from .schema import Campaign, LoadedCampaign
 
 
@@ -40,11 +41,13 @@ class PosterResult:
     fits: dict | None = None  # scales of the shrunk texts, passed on to the family
     refused: bool = False  # not built: a draft in a --final build, or unverified for press
     contact_warnings: list[str] = field(default_factory=list)  # as of the day of the build
+    profile: str | None = None  # the print profile it was made with
 
     def manifest_entry(self) -> dict:
         job = self.job
         return {
             "file": self.file,
+            "profile": self.profile,
             "placement": job.placement_id,
             "design": job.design_id,
             "format": job.format.label,
@@ -73,6 +76,7 @@ class CampaignResult:
     campaign_id: str
     folder: Path
     results: list[PosterResult]
+    print_setup: PrintSetup | None = None  # None when the print profile could not be resolved
 
     @property
     def failed(self) -> list[PosterResult]:
@@ -85,40 +89,51 @@ def build_poster(
     project: Path,
     folder: Path,
     inputs: str | None = None,
+    print_setup: PrintSetup | None = None,
     fits: dict | None = None,
 ) -> PosterResult:
     """Make one poster and write it; never raises for a problem of this poster."""
-    result = _build_poster(job, campaign, project, folder, fits or {})
+    setup = print_setup or resolve_print(campaign, project, "digital")
+    result = _build_poster(job, campaign, project, folder, setup, fits or {})
     result.inputs = inputs
+    result.profile = setup.profile.name
     return result
 
 
-def seed_fits(seed: PosterJob, campaign: Campaign, project: Path) -> dict:
+def seed_fits(seed: PosterJob, campaign: Campaign, project: Path, setup: PrintSetup) -> dict:
     """The scales a family's seed needs, when the seed itself is not being built."""
     from .pdf import render_poster
     from .templating import PosterContext
 
     try:
-        return render_poster(PosterContext(seed, campaign, project)).fits
+        return render_poster(PosterContext(seed, campaign, project, print_setup=setup)).fits
     except Exception:  # the seed's own build reports its problem; start from scratch
         return {}
 
 
 def _build_poster(
-    job: PosterJob, campaign: Campaign, project: Path, folder: Path, fits: dict
+    job: PosterJob,
+    campaign: Campaign,
+    project: Path,
+    folder: Path,
+    setup: PrintSetup,
+    fits: dict,
 ) -> PosterResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
     from .preflight import preflight
+    from .prepress import PrepressError, prepress
     from .proofs import render_previews
     from .templating import PosterContext
     from .typeset.fonts import FontError
 
     try:
-        rendered = render_poster(PosterContext(job, campaign, project, dict(fits)))
-        report = preflight(rendered.pdf, job.format)
-        warnings = list(report.warnings)
+        context = PosterContext(job, campaign, project, dict(fits), print_setup=setup)
+        rendered = render_poster(context)
+        prepared = prepress(rendered.pdf, job.format, setup)
+        report = preflight(prepared.pdf, job.format, profile=setup.profile)
+        warnings = list(report.warnings) + prepared.notes
         warnings += [
             f"text '{key}' ({lang}) shrunk to {scale:.0%} to fit"
             for (key, lang), scale in sorted(rendered.fits.items())
@@ -131,20 +146,20 @@ def _build_poster(
                 warnings=warnings,
                 preflight=report.as_dict(),
             )
-        write_atomically(folder / job.filename, rendered.pdf)
-        render_previews(folder, job.filename, rendered.pdf)  # here, in parallel
+        write_atomically(folder / job.filename, prepared.pdf)
+        render_previews(folder, job.filename, prepared.pdf)  # here, in parallel
         return PosterResult(
             job,
             True,
             job.filename,
             rendered.pages,
-            sha256(rendered.pdf),
+            sha256(prepared.pdf),
             None,
             warnings,
             report.as_dict(),
             fits=rendered.fits,
         )
-    except (PosterError, FontError) as error:
+    except (PosterError, FontError, PrepressError) as error:
         return PosterResult(job, False, error=str(error))
     except TemplateSyntaxError as error:
         where = f"templates/{error.name}:{error.lineno}" if error.name else f"line {error.lineno}"
@@ -181,7 +196,7 @@ def build_campaign(
     on_result: Callable[[PosterResult], None] = lambda result: None,
     force: bool = False,
     final: bool = False,
-    press: bool = False,
+    profile: str | None = None,
     today: dt.date | None = None,
 ) -> CampaignResult:
     """Build the planned posters whose inputs changed (all of them with ``force``).
@@ -189,28 +204,40 @@ def build_campaign(
     ``executor`` may be any ``concurrent.futures.Executor``, a cluster's among
     them; by default a process pool of ``jobs`` workers (all cores) is used.
 
-    ``final`` refuses draft posters (texts below 'reviewed'); ``press`` refuses
-    posters showing a contact with no verification date. A refused poster is not
-    built, and a file of it from an earlier build is left as it was. Contacts
-    verified longer ago than the campaign allows (``review.contact_max_age_months``
-    before ``today``) are warned about in each poster's ``contact_warnings``.
+    ``final`` refuses draft posters (texts below 'reviewed'); a press profile
+    refuses posters showing a contact with no verification date. A refused
+    poster is not built, and a file of it from an earlier build is left as it
+    was. Contacts verified longer ago than the campaign allows
+    (``review.contact_max_age_months`` before ``today``) are warned about in
+    each poster's ``contact_warnings``.
+
+    ``profile`` names a print profile overriding the campaign's (``--profile``);
+    a profile that cannot be used (a press profile without its ICC profile)
+    fails every poster with the reason and leaves the output folder as it was.
     """
     campaign = loaded.campaign
     today = today or dt.date.today()
     contact_checks = _contact_checks(campaign, today)
     folder = output_root / campaign.id
+    poster_jobs = plan(campaign, only)
+    try:
+        setup = resolve_print(campaign, project, profile)
+    except ProfileError as error:
+        results = [PosterResult(job, False, error=f"print profile: {error}") for job in poster_jobs]
+        for result in results:
+            on_result(result)
+        return CampaignResult(campaign.id, folder, results)
     folder.mkdir(parents=True, exist_ok=True)
     remove_leftovers(folder)
-    poster_jobs = plan(campaign, only)
     seeds = fit_seeds(plan(campaign), campaign)
     templates = templates_digest(project)
-    keys = _input_keys(poster_jobs, seeds, campaign, project, templates)
+    keys = _input_keys(poster_jobs, seeds, campaign, project, templates, setup)
     previous = _previous_entries(folder)
     results: list[PosterResult] = []
 
     to_build = []
     for job in poster_jobs:
-        refusal = _refusal(job, contact_checks[job.placement_id], final, press)
+        refusal = _refusal(job, contact_checks[job.placement_id], final, setup.profile)
         if refusal:
             results.append(PosterResult(job, False, error=refusal, refused=True))
             on_result(results[-1])
@@ -229,7 +256,7 @@ def build_campaign(
         parallel = workers > 1 and len(to_build) > 1
         executor = ProcessPoolExecutor(min(workers, len(to_build))) if parallel else _Inline()
     try:
-        for result in _run(to_build, seeds, executor, campaign, project, folder, keys):
+        for result in _run(to_build, seeds, executor, campaign, project, folder, keys, setup):
             results.append(result)
             on_result(result)
     finally:
@@ -241,7 +268,7 @@ def build_campaign(
                                    if s.state != "ok"]  # fmt: skip
     manifest = _record(folder, campaign, results, loaded, previous, contact_checks)
     _write_proofs(folder, manifest, project, changed=any(not r.unchanged for r in results))
-    return CampaignResult(campaign.id, folder, results)
+    return CampaignResult(campaign.id, folder, results, setup)
 
 
 def _input_keys(
@@ -250,12 +277,13 @@ def _input_keys(
     campaign: Campaign,
     project: Path,
     templates: str,
+    setup: PrintSetup,
 ) -> dict[str, str]:
     """Each job's input hash. A poster's fitting starts from its seed's scales, so
     the seed's inputs are among its own."""
     own = {}
     for job in {*jobs, *(seeds[job.filename] for job in jobs)}:
-        own[job.filename] = job_key(job, campaign, project, templates)
+        own[job.filename] = job_key(job, campaign, project, templates, setup.key())
     keys = {}
     for job in jobs:
         seed = seeds[job.filename]
@@ -276,6 +304,7 @@ def _run(
     project: Path,
     folder: Path,
     keys: dict[str, str],
+    setup: PrintSetup,
 ) -> Iterator[PosterResult]:
     """Build every job, each family's seed first, yielding results as they come.
 
@@ -294,10 +323,10 @@ def _run(
     pending: dict[Future, PosterJob | None] = {}  # a seed's future, or None: a member's
     for seed in members:
         if seed in building:
-            args = (seed, campaign, project, folder, keys[seed.filename])
+            args = (seed, campaign, project, folder, keys[seed.filename], setup)
             pending[executor.submit(build_poster, *args)] = seed
         else:
-            pending[executor.submit(seed_fits, seed, campaign, project)] = seed
+            pending[executor.submit(seed_fits, seed, campaign, project, setup)] = seed
     while pending:
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
@@ -309,7 +338,7 @@ def _run(
                 continue
             fits = outcome.fits if isinstance(outcome, PosterResult) else outcome
             for job in members[seed]:
-                args = (job, campaign, project, folder, keys[job.filename], fits or {})
+                args = (job, campaign, project, folder, keys[job.filename], setup, fits or {})
                 pending[executor.submit(build_poster, *args)] = None
 
 
@@ -334,7 +363,7 @@ def _contact_checks(campaign: Campaign, today: dt.date) -> dict[str, list]:
     }
 
 
-def _refusal(job: PosterJob, contacts: list, final: bool, press: bool) -> str | None:
+def _refusal(job: PosterJob, contacts: list, final: bool, profile: PrintProfile) -> str | None:
     """Why this build must not make this poster, or None."""
     reasons = []
     if final and job.draft:
@@ -342,8 +371,14 @@ def _refusal(job: PosterJob, contacts: list, final: bool, press: bool) -> str | 
         more = len(job.held_back) - 5
         shown += f"; and {more} more (see: poster status)" if more > 0 else ""
         reasons.append(f"refused by --final, {len(job.held_back)} texts await review: {shown}")
+    if job.draft and not profile.transparency:
+        reasons.append(
+            f"refused for {profile.name}: the DRAFT mark is translucent, which "
+            f"{profile.pdf_x} forbids; build drafts with 'press' (PDF/X-4), or have "
+            "the texts reviewed"
+        )
     unverified = [state for state in contacts if not state.verified]
-    if press and unverified:
+    if profile.is_press and unverified:
         shown = "; ".join(state.describe() for state in unverified)
         reasons.append(f"refused for press: {shown}")
     return " / ".join(reasons) or None
@@ -364,7 +399,7 @@ def _unchanged(job: PosterJob, entry: dict) -> PosterResult:
     return PosterResult(
         job, True, entry["file"], entry.get("pages", 0), entry.get("sha256"),
         warnings=list(entry.get("warnings", [])), preflight=entry.get("preflight"),
-        inputs=entry.get("inputs"), unchanged=True,
+        inputs=entry.get("inputs"), unchanged=True, profile=entry.get("profile"),
     )  # fmt: skip
 
 

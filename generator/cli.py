@@ -25,6 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from .profiles import PROFILE_NAMES
 from .schema import CampaignError, LoadedCampaign, json_schema, load_campaign
 
 EXIT_OK, EXIT_POSTERS_FAILED, EXIT_INVALID = 0, 1, 2
@@ -99,10 +100,16 @@ def main() -> None:
 @click.option(
     "--final", is_flag=True, help="Refuse draft posters, naming the texts that await review."
 )
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILE_NAMES),
+    default=None,
+    help="Print profile, overriding the campaign's print.profile [default: the campaign's].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures and the summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Show warnings and tracebacks of failures.")
 @project_option
-def build(campaigns, output, only, jobs, force, final, quiet, verbose, project) -> None:
+def build(campaigns, output, only, jobs, force, final, profile, quiet, verbose, project) -> None:
     """Build the posters of CAMPAIGNS (default: every file in campaigns/)."""
     from .build import build_campaign
     from .plan import plan
@@ -129,9 +136,11 @@ def build(campaigns, output, only, jobs, force, final, quiet, verbose, project) 
                 if verbose or (not quiet and not console.is_terminal):
                     state = "unchanged" if result.unchanged else "[green]built[/green]"
                     console.print(f"  {state} {result.file}")
-                if verbose:
-                    for warning in result.warnings:
-                        console.print(f"    [yellow]warning[/yellow] {escape(warning)}")
+                # Preflight warnings always (what a print shop would query); the rest verbose.
+                fresh = not quiet and not result.unchanged
+                checked = (result.preflight or {}).get("warnings", []) if fresh else []
+                for warning in result.warnings if verbose else checked:
+                    console.print(f"    [yellow]warning[/yellow] {escape(warning)}")
 
             result = build_campaign(
                 item,
@@ -142,6 +151,7 @@ def build(campaigns, output, only, jobs, force, final, quiet, verbose, project) 
                 on_result=report,
                 force=force,
                 final=final,
+                profile=profile,
             )
         failed += len(result.failed)
         _summary(result, time.monotonic() - started)
@@ -182,6 +192,20 @@ def _summary(result, seconds: float) -> None:
     failed = f"[red]{len(result.failed)}[/red]" if result.failed else "0"
     table.add_row(str(built), str(unchanged), failed, str(warned), f"{seconds:.1f} s")
     console.print(table)
+    setup = result.print_setup
+    if setup is not None:
+        icc = f", output intent {setup.icc.description}" if setup.icc else ""
+        console.print(f"  profile [bold]{setup.profile.name}[/bold]: {setup.profile.summary}{icc}")
+    checked = [r.preflight for r in outcomes if r.preflight]
+    if checked:
+        passed = sum(1 for p in checked if p.get("ok"))
+        with_warnings = sum(1 for p in checked if p.get("ok") and p.get("warnings"))
+        failed_checks = len(checked) - passed
+        shown = f"[red]{failed_checks} failed[/red]" if failed_checks else "0 failed"
+        console.print(
+            f"  preflight: {passed} passed ({with_warnings} with warnings), {shown}; "
+            f"report: poster preflight {escape(str(result.folder))}"
+        )
     console.print(f"  → {result.folder}")
 
 
@@ -261,6 +285,56 @@ def list_posters(campaigns, only, as_json, project) -> None:
         out.print(table)
         out.print(f"{len(rows)} posters, {sum(job.quantity for _, job in rows)} prints")
     sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
+
+
+@main.command(name="preflight")
+@click.argument("targets", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Where a campaign's posters were built.",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILE_NAMES),
+    default=None,
+    help="Check against this print profile [default: the one each file was built with].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+@project_option
+def preflight_command(targets, output, profile, as_json, project) -> None:
+    """Check built PDFs as a print shop would, and print the report.
+
+    TARGETS are PDF files, output folders (with a manifest.json) or campaign
+    files (their posters under --output); default: every campaign in campaigns/.
+    """
+    from .preflight_cli import collect_targets, run_preflight
+
+    try:
+        files = collect_targets(targets, output, project)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    if not files:
+        console.print("nothing to check: build the posters first (poster build)")
+        sys.exit(EXIT_POSTERS_FAILED)
+    reports = run_preflight(files, profile)
+    if as_json:
+        data = [{"file": str(path), **report.as_dict()} for path, report in reports]
+        out.print_json(json.dumps(data, ensure_ascii=False))
+    else:
+        for path, report in reports:
+            out.print(escape(report.render(str(path))), soft_wrap=True)
+            out.print()
+    failed = sum(1 for _, report in reports if not report.ok)
+    warned = sum(1 for _, report in reports if report.ok and report.warnings)
+    console.print(
+        f"{len(reports)} PDFs: {len(reports) - failed} passed ({warned} with warnings), "
+        f"{failed} failed"
+    )
+    sys.exit(EXIT_POSTERS_FAILED if failed else EXIT_OK)
 
 
 @main.command()

@@ -38,7 +38,22 @@ def run_checks() -> list[Check]:
     checks.append(
         Check("pdftoppm (previews)", bool(found), found or "", "apt-get install poppler-utils")
     )
+    checks.append(_cmyk_profile())
     return checks
+
+
+def _cmyk_profile() -> Check:
+    """The CMYK ICC profile the sample campaign's press output names."""
+    from pathlib import Path
+
+    from .profiles import SAMPLE_ICC, SAMPLE_ICC_PACKAGE, ProfileError, find_icc
+
+    name = f"CMYK ICC profile {SAMPLE_ICC} (press output)"
+    try:
+        icc = find_icc(SAMPLE_ICC, Path("."))
+    except ProfileError:
+        return Check(name, False, "", f"apt-get install {SAMPLE_ICC_PACKAGE}")
+    return Check(name, True, f"{icc.path}: {icc.description}")
 
 
 def _library(name: str, soname: str, package: str) -> Check:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 BLEED_MM = 3.0
+# Text keeps this far inside the trim: cutting may wander by a millimetre or two.
+SAFE_MARGIN_MM = 4.0
 
 # Trim sizes in millimetres, portrait (width, height). ISO 216 and the DL flyer.
 PAPER_SIZES_MM: dict[str, tuple[float, float]] = {

@@ -3,8 +3,9 @@
 A poster is rebuilt when any of its inputs changed: the campaign data it uses
 (its design, placement, the texts in its two languages, its contacts and
 organisations, the review state), the templates, the asset files it shows,
-the fonts, and the tool's version. Nothing here imports WeasyPrint, so a build
-with nothing to do stays fast.
+the fonts, the print profile (with the ICC profile's digest, the palette and
+the date press files carry) and the tool's version. Nothing here imports
+WeasyPrint, so a build with nothing to do stays fast.
 """
 
 from __future__ import annotations
@@ -75,7 +76,14 @@ def fonts_digest() -> str:
     return digest.hexdigest()
 
 
-def job_key(job: PosterJob, campaign: Campaign, project: Path, templates: str) -> str:
+def job_key(
+    job: PosterJob,
+    campaign: Campaign,
+    project: Path,
+    templates: str,
+    print_key: dict | None = None,
+) -> str:
+    """``print_key``: the print setup's part (profile, ICC digest, palette, date)."""
     data = poster_data(job, campaign)
     assets = sorted(
         {
@@ -94,6 +102,7 @@ def job_key(job: PosterJob, campaign: Campaign, project: Path, templates: str) -
         "templates": templates,
         "assets": {path: _file_digest(project / path) for path in assets},
         "fonts": fonts_digest(),
+        "print": print_key,
     }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -19,10 +19,12 @@ from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from .colours import DEFAULT_PALETTE, palette_css
 from .content import fill_placeholders
 from .formats import BLEED_MM
 from .languages import LANGUAGES, Language, font_stack
 from .plan import PosterJob
+from .profiles import PrintSetup
 from .schema import Campaign
 from .typeset.fonts import check_coverage
 from .typeset.segment import insert_breaks
@@ -68,6 +70,7 @@ class PosterContext:
     campaign: Campaign
     project: Path
     fits: Fits = field(default_factory=dict)
+    print_setup: PrintSetup | None = None  # colours in CMYK or sRGB; default: sRGB
 
     def __post_init__(self):
         self.design = self.campaign.design(self.job.design_id)
@@ -99,6 +102,12 @@ class PosterContext:
         stack = ", ".join(f'"{family}"' for family in families)
         return Markup(f"font-family: {stack}; line-height: {lang.line_height};")
 
+    def palette_css(self) -> Markup:
+        """The palette as CSS custom properties: numbers and checked names only, so safe."""
+        setup = self.print_setup
+        colours = setup.colours if setup else DEFAULT_PALETTE
+        return Markup(palette_css(colours, cmyk=bool(setup and setup.profile.cmyk)))
+
     def variables(self) -> dict:
         job, design, campaign = self.job, self.design, self.campaign
         width, height = job.format.trim_mm
@@ -116,6 +125,7 @@ class PosterContext:
                 "diagonal_deg": math.degrees(math.atan2(height, width)),
             },
             "languages": [LANGUAGES[first], LANGUAGES[second]],
+            "palette_css": self.palette_css(),
             "language_css": {code: self.language_css(LANGUAGES[code]) for code in job.languages},
             "headline": self.pair(design.headline),
             "subheadline": self.pair(design.subheadline) if design.subheadline else None,

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the renderer needs, only those that are missing.
 # libharfbuzz-subset0 lets WeasyPrint subset CJK fonts about fifty times faster;
-# the font packages give the declared font stacks (generator/languages.py).
+# the font packages give the declared font stacks (generator/languages.py);
+# libgs-common gives default_cmyk.icc, the CMYK profile of press output's
+# output intent (generator/profiles.py).
 set -euo pipefail
 
 packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
   libicu-dev pkg-config g++ fontconfig
   fonts-noto-core fonts-noto-cjk fonts-lao
-  poppler-utils
+  poppler-utils libgs-common
 )
 
 missing=()

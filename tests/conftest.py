@@ -6,6 +6,7 @@ import re
 import shutil
 import socket
 import textwrap
+from contextlib import contextmanager
 from pathlib import Path
 
 import pypdfium2
@@ -14,26 +15,41 @@ import pytest
 PROJECT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Tests never open a network connection: any attempt fails the test loudly."""
-
+def _refuse_connections(patch: pytest.MonkeyPatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError(f"a test tried to open a network connection: {args!r}")
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+    patch.setattr(socket.socket, "connect", refuse)
+    patch.setattr(socket, "create_connection", refuse)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A throw-away project folder with the real templates and assets."""
-    root = tmp_path / "project"
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Tests never open a network connection: any attempt fails the test loudly."""
+    _refuse_connections(monkeypatch)
+
+
+@contextmanager
+def network_blocked():
+    """The same for fixtures wider than one test (module-scoped builds)."""
+    with pytest.MonkeyPatch.context() as patch:
+        _refuse_connections(patch)
+        yield
+
+
+def make_project(root: Path) -> Path:
+    """A throw-away project folder at ``root`` with the real templates and assets."""
     root.mkdir()
     shutil.copytree(PROJECT / "templates", root / "templates")
     shutil.copytree(PROJECT / "assets", root / "assets")
     (root / "campaigns").mkdir()
     return root
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A throw-away project folder with the real templates and assets."""
+    return make_project(tmp_path / "project")
 
 
 SMALL_CAMPAIGN = textwrap.dedent(

@@ -6,8 +6,6 @@ import ctypes
 import hashlib
 import json
 import re
-import shutil
-import socket
 from pathlib import Path
 
 import pikepdf
@@ -20,6 +18,8 @@ from conftest import (
     PT_PER_MM,
     SMALL_CAMPAIGN,
     chars_outside_trim,
+    make_project,
+    network_blocked,
     poster_pdfs,
     squeeze,
 )
@@ -72,28 +72,13 @@ def write_campaign(project: Path, name: str, text: str) -> Path:
     return path
 
 
-def make_project(root: Path) -> Path:
-    """Like conftest's ``project`` fixture, for fixtures wider than one test."""
-    root.mkdir()
-    shutil.copytree(PROJECT / "templates", root / "templates")
-    shutil.copytree(PROJECT / "assets", root / "assets")
-    (root / "campaigns").mkdir()
-    return root
-
-
 @pytest.fixture(scope="module")
 def small_build(tmp_path_factory):
     """The small campaign, built once for the tests of this module that only read it."""
     base = tmp_path_factory.mktemp("small-build")
     project = make_project(base / "project")
     path = write_campaign(project, "small", SMALL_CAMPAIGN)
-    with pytest.MonkeyPatch.context() as patch:  # no network here either
-
-        def refuse(*args, **kwargs):
-            raise AssertionError(f"a build tried to open a network connection: {args!r}")
-
-        patch.setattr(socket.socket, "connect", refuse)
-        patch.setattr(socket, "create_connection", refuse)
+    with network_blocked():
         result = build_campaign(load_campaign(path, project), project, base / "output", jobs=1)
     assert len(result.results) == 1
     poster = result.results[0]

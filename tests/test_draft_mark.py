@@ -66,7 +66,7 @@ def stages(tmp_path_factory):
     draft_folder = snapshot(draft.folder, root / "draft")
 
     review_campaign(path, project)
-    final = build(path, project, out, final=True, press=True, today=dt.date(2028, 1, 1))
+    final = build(path, project, out, final=True, today=dt.date(2028, 1, 1))
     assert [r.ok for r in final.results] == [True], final.results[0].error
     final_folder = snapshot(final.folder, root / "final")
 
@@ -218,9 +218,10 @@ def test_number_prints_once_in_western_digits_for_both_languages(stages):
 
 def test_press_build_refuses_an_unverified_contact(project, tmp_path):
     path = project / "campaigns" / "small.yaml"
-    path.write_text(SMALL_CAMPAIGN.replace("    verified: 2026-11-23\n", ""), encoding="utf-8")
+    text = SMALL_CAMPAIGN.replace("    verified: 2026-11-23\n", "")
+    path.write_text(text + "print: {profile: press, icc: default_cmyk.icc}\n", encoding="utf-8")
     review_campaign(path, project)
-    result = build(path, project, tmp_path / "out", press=True)
+    result = build(path, project, tmp_path / "out")
     [poster] = result.results
     assert poster.refused and not (result.folder / FINAL_FILE).exists()
     assert poster.error == (

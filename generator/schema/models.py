@@ -24,6 +24,7 @@ from pydantic import (
 
 from ..formats import FORMAT_NAMES
 from ..languages import LANGUAGES
+from ..profiles import PROFILE_NAMES
 
 LanguageCode = Literal[tuple(LANGUAGES)]  # type: ignore[valid-type]
 Id = Annotated[
@@ -187,6 +188,38 @@ class Placement(StrictModel):
     formats: list[FormatOrder] = Field(min_length=1)
 
 
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class PaletteColour(StrictModel):
+    cmyk: tuple[Percent, Percent, Percent, Percent] = Field(
+        description="cyan, magenta, yellow, black in percent, e.g. [10, 100, 100, 40]"
+    )
+    srgb: Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")] = Field(
+        description="the sRGB equivalent, '#rrggbb', for screens and contrast checks"
+    )
+
+
+class PrintSettings(StrictModel):
+    profile: Literal[tuple(PROFILE_NAMES)] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="digital (sRGB, no marks), press (PDF/X-4, CMYK, crop marks) or "
+        "press-x1a (PDF/X-1a); `poster build --profile` overrides it",
+    )
+    icc: str | None = Field(
+        None,
+        description="CMYK ICC profile for press output: a file name among the system's "
+        "profiles (default_cmyk.icc) or a path; never committed",
+    )
+    date: dt.date | None = Field(
+        None, description="date written into press PDFs, so rebuilds give the same bytes"
+    )
+    palette: dict[Id, PaletteColour] = Field(
+        default_factory=dict,
+        description="colours replacing or adding to the default palette (--colour-<name>)",
+    )
+
+
 class Campaign(StrictModel):
     """A campaign: what its posters say, for which places, in which sizes."""
 
@@ -206,6 +239,7 @@ class Campaign(StrictModel):
         description="status of each text per language: language -> text id -> status; "
         "written by 'poster strings import'",
     )
+    print: PrintSettings = PrintSettings()
 
     def message(self, key: str) -> dict[str, str]:
         return self.messages[key]
