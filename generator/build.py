@@ -75,26 +75,32 @@ def build_poster(
 def _build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Path) -> PosterResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
+    from .images import check_pictures
     from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
     from .preflight import preflight
-    from .templating import PosterContext
+    from .qr import QrError
+    from .templating import PosterContext, TemplateMetadataError, template_pages
     from .typeset.fonts import FontError
 
     try:
-        rendered = render_poster(PosterContext(job, campaign, project))
-        report = preflight(rendered.pdf, job.format)
+        pages = template_pages(project, job.template)
+        context = PosterContext(job, campaign, project)
+        rendered = render_poster(context, expected_pages=pages)
+        report = preflight(rendered.pdf, job.format, expected_pages=pages)
         warnings = list(report.warnings)
         warnings += [
             f"text '{key}' ({lang}) shrunk to {scale:.0%} to fit"
             for (key, lang), scale in sorted(rendered.fits.items())
         ]
-        if not report.ok:
+        # Images too coarse for print, a QR code too small to scan.
+        picture_errors, picture_warnings = check_pictures(context, rendered)
+        warnings += picture_warnings
+        errors = (["preflight: " + "; ".join(report.errors)] if report.errors else []) + (
+            picture_errors
+        )
+        if errors:
             return PosterResult(
-                job,
-                False,
-                error="preflight: " + "; ".join(report.errors),
-                warnings=warnings,
-                preflight=report.as_dict(),
+                job, False, error="; ".join(errors), warnings=warnings, preflight=report.as_dict()
             )
         write_atomically(folder / job.filename, rendered.pdf)
         return PosterResult(
@@ -107,7 +113,7 @@ def _build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Pat
             warnings,
             report.as_dict(),
         )
-    except (PosterError, FontError) as error:
+    except (PosterError, FontError, TemplateMetadataError, QrError) as error:
         return PosterResult(job, False, error=str(error))
     except TemplateSyntaxError as error:
         where = f"templates/{error.name}:{error.lineno}" if error.name else f"line {error.lineno}"
@@ -225,7 +231,7 @@ def _record(
             if result.ok:
                 posters.append(result.manifest_entry())
             else:
-                _remove_stale(folder, job.filename)
+                _remove_stale(folder, job.filename, previous.get(job.filename, {}).get("pages"))
         elif job.filename in previous and (folder / job.filename).is_file():
             posters.append(previous[job.filename])
     manifest = {
@@ -239,11 +245,12 @@ def _record(
     return manifest
 
 
-def _remove_stale(folder: Path, filename: str) -> None:
+def _remove_stale(folder: Path, filename: str, pages: int | None) -> None:
     """A poster that fails now must not leave its outdated PDF where it could be printed."""
     from .proofs import preview_paths
 
-    for path in (folder / filename, *preview_paths(folder, filename, 1)):
+    pages = pages if isinstance(pages, int) and pages > 0 else 1
+    for path in (folder / filename, *preview_paths(folder, filename, pages)):
         path.unlink(missing_ok=True)
 
 

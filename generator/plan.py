@@ -1,4 +1,4 @@
-"""Expand a campaign into poster jobs: one per placement and format.
+"""Expand a campaign into poster jobs: one per placement, design and format.
 
 A job carries everything the later stages need and nothing they must look up
 again, so it can be sent to a worker process as it is.
@@ -36,7 +36,8 @@ class PosterJob:
 
 
 def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:
-    """Every poster of a campaign, in file order, filtered by ``only`` patterns.
+    """Every poster of a campaign (a flyer too is a "poster" here), in file order,
+    filtered by ``only`` patterns.
 
     A filter matches a job when it equals its placement, design, format label,
     size, or one of its languages, or when it is a shell-style pattern matching
@@ -44,19 +45,20 @@ def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:
     """
     jobs = []
     for placement in campaign.placements:
-        design = campaign.design(placement.design)
-        for order in placement.formats:
-            jobs.append(
-                PosterJob(
-                    campaign_id=campaign.id,
-                    placement_id=placement.id,
-                    design_id=design.id,
-                    template=design.template,
-                    format=PaperFormat(order.size, order.orientation),
-                    languages=(placement.languages[0], placement.languages[1]),
-                    quantity=order.quantity,
+        for order in placement.orders():
+            design = campaign.design(order.design)
+            for size in order.formats:
+                jobs.append(
+                    PosterJob(
+                        campaign_id=campaign.id,
+                        placement_id=placement.id,
+                        design_id=design.id,
+                        template=design.template,
+                        format=PaperFormat(size.size, size.orientation),
+                        languages=(placement.languages[0], placement.languages[1]),
+                        quantity=size.quantity,
+                    )
                 )
-            )
     filters = list(only)
     if filters:
         jobs = [job for job in jobs if any(_matches(job, f) for f in filters)]
