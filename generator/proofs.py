@@ -267,12 +267,15 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path) -> Path:
         status, status_class = preflight_status(entry.get("preflight"))
         pdf_path = folder / entry["file"]
         thumbnail = None
+        sides = 1
         if pdf_path.is_file():
             document = pdfium.PdfDocument(pdf_path)
             try:
-                page = document[0]
-                scale = THUMBNAIL_PX / max(page.get_size())
-                image = page.render(scale=scale).to_pil()
+                # A two-sided flyer shows its front and back side by side.
+                sides = len(document)
+                pages = [document[i] for i in range(min(sides, 2))]
+                scale = THUMBNAIL_PX / max(pages[0].get_size())
+                image = _side_by_side([page.render(scale=scale).to_pil() for page in pages])
             finally:
                 document.close()
             # JPEG: WeasyPrint embeds it as it is, where a PNG would be decoded and
@@ -283,7 +286,7 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path) -> Path:
         cards.append(
             {
                 "file_parts": entry["file"].split("_"),
-                "format": entry.get("format", "?"),
+                "format": entry.get("format", "?") + (" · two-sided" if sides == 2 else ""),
                 "languages": _languages_label(entry.get("languages") or []),
                 "quantity": entry.get("quantity", 0),
                 "status": status,
@@ -311,6 +314,21 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path) -> Path:
     path = folder / PROOF_SHEET
     write_atomically(path, pdf)
     return path
+
+
+def _side_by_side(images: list[Image.Image]) -> Image.Image:
+    """Pages next to each other with a small gap, for one thumbnail."""
+    if len(images) == 1:
+        return images[0]
+    gap = max(4, images[0].width // 40)
+    width = sum(image.width for image in images) + gap * (len(images) - 1)
+    height = max(image.height for image in images)
+    out = Image.new("RGB", (width, height), "#eef0f4")
+    x = 0
+    for image in images:
+        out.paste(image.convert("RGB"), (x, 0))
+        x += image.width + gap
+    return out
 
 
 def _languages_label(codes: list[str]) -> str:
