@@ -10,7 +10,13 @@ import pikepdf
 import pypdfium2
 import pytest
 
-from conftest import PT_PER_MM, TOURIST_SAMPLE, chars_outside_trim, squeeze
+from conftest import (
+    PT_PER_MM,
+    SMALL_TOURIST_CAMPAIGN,
+    TOURIST_SAMPLE,
+    chars_outside_trim,
+    squeeze,
+)
 from generator.build import build_campaign
 from generator.formats import BLEED_MM, PaperFormat
 from generator.output import read_manifest
@@ -160,3 +166,20 @@ def test_a_layout_with_another_page_count_fails_that_flyer_alone(project, tmp_pa
     assert "2 pages instead of 3" in flyer.error
     assert outcome["thakhek-en_tourist-poster_A3_lo-en"].ok
     assert not (result.folder / "thakhek-en_flyer_DL_lo-en.pdf").exists()
+
+
+@pytest.mark.parametrize("template", ["flyer", "tourist-poster"])
+def test_the_templates_do_without_their_optional_parts(project, tmp_path, template):
+    # No QR code, illustration, subheadline, group headings or turn-over text.
+    text = SMALL_TOURIST_CAMPAIGN.replace("    qr: {contact: la-1191, caption: scan}\n", "")
+    text = text.replace("template: tourist-poster", f"template: {template}")
+    text = text.replace("{size: A3, quantity: 1}", "{size: A5, quantity: 1}")
+    assert "qr:" not in text and "illustration" not in text and "A5" in text
+    path = project / "campaigns" / "bare.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = build_campaign(load_campaign(path, project), project, tmp_path / "out", jobs=1)
+    [poster] = result.results
+    assert poster.ok, poster.error
+    assert poster.pages == (2 if template == "flyer" else 1)
+    pages = extract_text((result.folder / poster.file).read_bytes())
+    assert "1191" in squeeze(pages[-1])
