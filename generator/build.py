@@ -121,30 +121,35 @@ def _build_poster(
 ) -> PosterResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
+    from .images import check_pictures
     from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
     from .preflight import preflight
     from .prepress import PrepressError, prepress
     from .proofs import render_previews
-    from .templating import PosterContext
+    from .qr import QrError
+    from .templating import PosterContext, TemplateMetadataError, template_pages
     from .typeset.fonts import FontError
 
     try:
+        pages = template_pages(project, job.template)
         context = PosterContext(job, campaign, project, dict(fits), print_setup=setup)
-        rendered = render_poster(context)
+        rendered = render_poster(context, expected_pages=pages)
         prepared = prepress(rendered.pdf, job.format, setup)
-        report = preflight(prepared.pdf, job.format, profile=setup.profile)
+        report = preflight(prepared.pdf, job.format, expected_pages=pages, profile=setup.profile)
         warnings = list(report.warnings) + prepared.notes
         warnings += [
             f"text '{key}' ({lang}) shrunk to {scale:.0%} to fit"
             for (key, lang), scale in sorted(rendered.fits.items())
         ]
-        if not report.ok:
+        # Images too coarse for print, a QR code too small to scan.
+        picture_errors, picture_warnings = check_pictures(context, rendered)
+        warnings += picture_warnings
+        errors = (["preflight: " + "; ".join(report.errors)] if report.errors else []) + (
+            picture_errors
+        )
+        if errors:
             return PosterResult(
-                job,
-                False,
-                error="preflight: " + "; ".join(report.errors),
-                warnings=warnings,
-                preflight=report.as_dict(),
+                job, False, error="; ".join(errors), warnings=warnings, preflight=report.as_dict()
             )
         write_atomically(folder / job.filename, prepared.pdf)
         render_previews(folder, job.filename, prepared.pdf)  # here, in parallel
@@ -159,7 +164,7 @@ def _build_poster(
             report.as_dict(),
             fits=rendered.fits,
         )
-    except (PosterError, FontError, PrepressError) as error:
+    except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
         return PosterResult(job, False, error=str(error))
     except TemplateSyntaxError as error:
         where = f"templates/{error.name}:{error.lineno}" if error.name else f"line {error.lineno}"
@@ -237,7 +242,9 @@ def build_campaign(
 
     to_build = []
     for job in poster_jobs:
-        refusal = _refusal(job, contact_checks[job.placement_id], final, setup.profile)
+        refusal = _refusal(
+            job, contact_checks[job.placement_id, job.design_id], final, setup.profile
+        )
         if refusal:
             results.append(PosterResult(job, False, error=refusal, refused=True))
             on_result(results[-1])
@@ -264,7 +271,7 @@ def build_campaign(
             executor.shutdown(cancel_futures=True)
 
     for result in results:
-        result.contact_warnings = [s.describe() for s in contact_checks[result.job.placement_id]
+        result.contact_warnings = [s.describe() for s in contact_checks[result.job.placement_id, result.job.design_id]
                                    if s.state != "ok"]  # fmt: skip
     manifest = _record(folder, campaign, results, loaded, previous, contact_checks)
     _write_proofs(folder, manifest, project, changed=any(not r.unchanged for r in results))
@@ -351,15 +358,17 @@ class _Inline(Executor):
         return future
 
 
-def _contact_checks(campaign: Campaign, today: dt.date) -> dict[str, list]:
-    """Each placement's contacts with the state of their verification."""
+def _contact_checks(campaign: Campaign, today: dt.date) -> dict[tuple[str, str], list]:
+    """The contacts of each placement's posters of each design, with the state of
+    their verification."""
     max_age = campaign.review.contact_max_age_months
     return {
-        placement.id: [
+        (placement.id, order.design): [
             contact_state(contact, today, max_age)
-            for contact in placement_contacts(campaign, placement)
+            for contact in placement_contacts(campaign, placement, order.design)
         ]
         for placement in campaign.placements
+        for order in placement.orders()
     }
 
 
@@ -418,15 +427,19 @@ def _record(
     for job in jobs:
         # A poster that went from draft to final or back: its file under the other
         # name shows content that is no longer the campaign's.
-        _remove_stale(folder, job.other_filename)
+        _remove_stale(folder, job.other_filename, previous.get(job.other_filename, {}).get("pages"))
         result = built.get(job.filename)
         if result is not None and not result.refused:
             if result.ok:
                 posters.append(result.manifest_entry())
             else:
-                _remove_stale(folder, job.filename)
+                _remove_stale(folder, job.filename, previous.get(job.filename, {}).get("pages"))
         elif job.filename in previous and (folder / job.filename).is_file():
-            warnings = [s.describe() for s in contact_checks[job.placement_id] if s.state != "ok"]
+            warnings = [
+                s.describe()
+                for s in contact_checks[job.placement_id, job.design_id]
+                if s.state != "ok"
+            ]
             posters.append({**previous[job.filename], **_content_fields(job, warnings)})
     manifest = {
         "campaign": campaign.id,
@@ -439,11 +452,12 @@ def _record(
     return manifest
 
 
-def _remove_stale(folder: Path, filename: str) -> None:
+def _remove_stale(folder: Path, filename: str, pages: int | None) -> None:
     """A poster that fails now must not leave its outdated PDF where it could be printed."""
     from .proofs import preview_paths
 
-    for path in (folder / filename, *preview_paths(folder, filename, 1)):
+    pages = pages if isinstance(pages, int) and pages > 0 else 1
+    for path in (folder / filename, *preview_paths(folder, filename, pages)):
         path.unlink(missing_ok=True)
 
 

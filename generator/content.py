@@ -108,22 +108,29 @@ def design_roles(design: Design) -> Iterator[tuple[str, str]]:
         yield "message", slot.text
 
 
-def poster_text_ids(campaign: Campaign, placement: Placement) -> list[str]:
-    """The texts a placement's posters are given: all of them are checked before print.
+def _designs(campaign: Campaign, placement: Placement, design_id: str | None) -> list:
+    """The design named, or every design of the placement."""
+    ids = [design_id] if design_id else [order.design for order in placement.orders()]
+    return [campaign.design(i) for i in ids]
 
-    Messages of its design, its name, its contacts' names, its design's
+
+def poster_text_ids(
+    campaign: Campaign, placement: Placement, design_id: str | None = None
+) -> list[str]:
+    """The texts a placement's posters (of one design, or all) are given: all of them
+    are checked before print.
+
+    Messages of its designs, its name, its contacts' names, its designs'
     organisations' names, and the campaign title: everything the template
     receives, whether a design prints it large or only in the PDF's metadata.
     """
-    design = campaign.design(placement.design)
-    contacts = dict.fromkeys([*design.contacts, *placement.contacts])
-    return [
-        *design.message_keys(),
-        name_id("placement", placement.id),
-        *(name_id("contact", c) for c in contacts),
-        *(name_id("organisation", o) for o in design.organisations),
-        TITLE_ID,
-    ]
+    designs = _designs(campaign, placement, design_id)
+    contacts = [c.id for c in placement_contacts(campaign, placement, design_id)]
+    ids = [key for design in designs for key in design.message_keys()]
+    ids += [name_id("placement", placement.id)]
+    ids += [name_id("contact", c) for c in contacts]
+    ids += [name_id("organisation", o) for design in designs for o in design.organisations]
+    return list(dict.fromkeys([*ids, TITLE_ID]))
 
 
 # --- statuses -----------------------------------------------------------------------
@@ -174,11 +181,14 @@ def text_state(campaign: Campaign, text: CampaignText, lang: str) -> TextState:
     return TextState(text.id, lang, state, record.reviewer, record.reviewed, why if changed else "")
 
 
-def held_back(campaign: Campaign, placement: Placement) -> list[TextState]:
-    """The texts that keep a placement's posters from being final, in poster order."""
+def held_back(
+    campaign: Campaign, placement: Placement, design_id: str | None = None
+) -> list[TextState]:
+    """The texts that keep a placement's posters (of one design, or all) from being
+    final, in poster order."""
     texts = campaign_texts(campaign)
     found = []
-    for text_id in poster_text_ids(campaign, placement):
+    for text_id in poster_text_ids(campaign, placement, design_id):
         for lang in placement.languages:
             state = text_state(campaign, texts[text_id], lang)
             if state.state != MISSING and not state.final:
@@ -378,7 +388,15 @@ def contact_state(contact: Contact, today: dt.date, max_age_months: int) -> Cont
     return ContactState(contact, "old" if old else "ok", age)
 
 
-def placement_contacts(campaign: Campaign, placement: Placement) -> list[Contact]:
-    design = campaign.design(placement.design)
-    ids = dict.fromkeys([*design.contacts, *placement.contacts])
-    return [campaign.contact(c) for c in ids]
+def placement_contacts(
+    campaign: Campaign, placement: Placement, design_id: str | None = None
+) -> list[Contact]:
+    """The contacts a placement's posters (of one design, or all) print: the designs'
+    own, the placement's, and any a QR code dials."""
+    ids: list[str] = []
+    for design in _designs(campaign, placement, design_id):
+        ids += design.contacts
+        ids += placement.contacts
+        if design.qr and design.qr.contact:
+            ids.append(design.qr.contact)
+    return [campaign.contact(c) for c in dict.fromkeys(ids)]

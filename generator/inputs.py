@@ -32,10 +32,13 @@ def poster_data(job: PosterJob, campaign: Campaign) -> dict:
     design = campaign.design(job.design_id)
     placement = next(p for p in campaign.placements if p.id == job.placement_id)
     contact_ids = [*design.contacts, *placement.contacts]
+    if design.qr and design.qr.contact:
+        contact_ids.append(design.qr.contact)
     return {
         "job": [job.template, job.format.name, job.format.orientation, list(job.languages)],
         "design": design.model_dump(mode="json"),
-        "placement": placement.model_dump(mode="json", exclude={"formats"}),
+        # Quantities and the other designs' sizes do not change this poster's pixels.
+        "placement": placement.model_dump(mode="json", exclude={"formats", "designs", "design"}),
         "texts": {
             key: {lang: campaign.messages[key].get(lang) for lang in job.languages}
             for key in design.message_keys()
@@ -90,6 +93,7 @@ def job_key(
             path
             for path in [
                 data["design"].get("pictogram"),
+                data["design"].get("illustration"),
                 *(slot.get("icon") for slot in data["design"]["messages"]),
                 *(org.get("logo") for org in data["organisations"]),
             ]

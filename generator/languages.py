@@ -2,8 +2,9 @@
 
 Each language names its script, the font stack the renderer may use for it
 (families resolved through the system's fontconfig, see ``typeset.fonts``),
-whether its words need a dictionary segmenter to break lines (ICU), and the
-line height its stacked vowels and tone marks need.
+whether its words need a dictionary segmenter to break lines (ICU) or must
+be kept whole (Korean), and the line height its stacked vowels and tone marks
+need.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ class Language:
     segment: bool  # insert line-break opportunities with ICU's dictionary breaker
     line_height: float
     icu_locale: str
+    # Break lines only between words (at spaces), never between the syllables of one:
+    # Korean is set this way (CSS "word-break: keep-all", which WeasyPrint lacks).
+    keep_words: bool = False
 
     @property
     def css_font_family(self) -> str:
@@ -47,7 +51,15 @@ LANGUAGES: dict[str, Language] = {
             "zh_Hans",
         ),
         Language(
-            "ko", "Korean", "한국어", "Kore", ("Noto Sans CJK KR", LATIN_FONT), False, 1.4, "ko"
+            "ko",
+            "Korean",
+            "한국어",
+            "Kore",
+            ("Noto Sans CJK KR", LATIN_FONT),
+            False,
+            1.4,
+            "ko",
+            keep_words=True,
         ),
         Language(
             "my", "Burmese", "မြန်မာဘာသာ", "Mymr", ("Noto Sans Myanmar", LATIN_FONT), True, 1.8, "my"

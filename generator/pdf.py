@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .images import PlacedImage, placed_images
 from .languages import LANGUAGES
 from .templating import Fits, PosterContext, environment, render_html
 from .typeset.fonts import use_private_fontconfig
@@ -48,6 +49,7 @@ class RenderedPoster:
     pdf: bytes
     pages: int
     fits: Fits  # the scale each shrunk text needed
+    images: tuple[PlacedImage, ...] = ()  # every image with its printed size
 
 
 _FONT_CONFIG: FontConfiguration | None = None
@@ -90,7 +92,8 @@ def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPo
             continue
         overflows = sorted((m for m in measured if m.ratio < 1), key=lambda m: m.ratio)
         if not overflows:
-            return RenderedPoster(document.write_pdf(), len(document.pages), fits)
+            images = tuple(placed_images(document))
+            return RenderedPoster(document.write_pdf(), len(document.pages), fits, images)
         for overflow in overflows:
             fits[(overflow.key, overflow.lang)] = _shrunk_scale(
                 context, overflow, fits.get((overflow.key, overflow.lang), 1.0)

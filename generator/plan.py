@@ -1,4 +1,4 @@
-"""Expand a campaign into poster jobs: one per placement and format.
+"""Expand a campaign into poster jobs: one per placement, design and format.
 
 A job carries everything the later stages need and nothing they must look up
 again, so it can be sent to a worker process as it is.
@@ -83,7 +83,8 @@ def fit_seeds(jobs: list[PosterJob], campaign: Campaign) -> dict[str, PosterJob]
 
 
 def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:
-    """Every poster of a campaign, in file order, filtered by ``only`` patterns.
+    """Every poster of a campaign (a flyer too is a "poster" here), in file order,
+    filtered by ``only`` patterns.
 
     A filter matches a job when it equals its placement, design, format label,
     size, or one of its languages, or when it is a shell-style pattern matching
@@ -91,21 +92,22 @@ def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:
     """
     jobs = []
     for placement in campaign.placements:
-        design = campaign.design(placement.design)
-        waiting = tuple(state.describe() for state in held_back(campaign, placement))
-        for order in placement.formats:
-            jobs.append(
-                PosterJob(
-                    campaign_id=campaign.id,
-                    placement_id=placement.id,
-                    design_id=design.id,
-                    template=design.template,
-                    format=PaperFormat(order.size, order.orientation),
-                    languages=(placement.languages[0], placement.languages[1]),
-                    quantity=order.quantity,
-                    held_back=waiting,
+        for order in placement.orders():
+            design = campaign.design(order.design)
+            waiting = tuple(s.describe() for s in held_back(campaign, placement, design.id))
+            for size in order.formats:
+                jobs.append(
+                    PosterJob(
+                        campaign_id=campaign.id,
+                        placement_id=placement.id,
+                        design_id=design.id,
+                        template=design.template,
+                        format=PaperFormat(size.size, size.orientation),
+                        languages=(placement.languages[0], placement.languages[1]),
+                        quantity=size.quantity,
+                        held_back=waiting,
+                    )
                 )
-            )
     filters = list(only)
     if filters:
         jobs = [job for job in jobs if any(_matches(job, f) for f in filters)]
@@ -117,4 +119,7 @@ def _matches(job: PosterJob, pattern: str) -> bool:
     if pattern in fields:
         return True
     regex = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
-    return re.fullmatch(regex, job.name) is not None
+    # A draft's name ends in _DRAFT; the name without it matches too, so a filter
+    # written for the draft still finds the final poster and the other way round.
+    names = (job.name, job.name.removesuffix(DRAFT_SUFFIX))
+    return any(re.fullmatch(regex, name) for name in names)

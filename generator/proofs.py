@@ -281,11 +281,11 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path) -> Path:
     for entry in posters:
         status, status_class = preflight_status(entry.get("preflight"))
         pdf_path = folder / entry["file"]
-        thumbnail = _thumbnail(folder, entry["file"]) if pdf_path.is_file() else None
+        thumbnail, sides = _thumbnail(folder, entry["file"]) if pdf_path.is_file() else (None, 1)
         cards.append(
             {
                 "file_parts": entry["file"].split("_"),
-                "format": entry.get("format", "?"),
+                "format": entry.get("format", "?") + (" · two-sided" if sides == 2 else ""),
                 "languages": _languages_label(entry.get("languages") or []),
                 "quantity": entry.get("quantity", 0),
                 "status": status,
@@ -315,30 +315,48 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path) -> Path:
     return path
 
 
-def _thumbnail(folder: Path, file: str) -> str:
-    """A poster's first page as a JPEG ``data:`` URL, made from its preview when fresh.
+def _thumbnail(folder: Path, file: str) -> tuple[str, int]:
+    """A poster's first page (a flyer's two sides next to each other) as a JPEG
+    ``data:`` URL, made from its previews when fresh; and its number of pages.
 
     The build's workers render the previews, so the proof sheet only scales
-    them down; a PDF without a fresh preview is rendered here.
+    them down; a PDF without fresh previews is rendered here.
     """
-    png = preview_paths(folder, file, 1)[0]
-    if _preview_fresh(png, folder / file, PREVIEW_DPI):
-        image = Image.open(png)
-        image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX), reducing_gap=2.0)
-    else:
-        import pypdfium2 as pdfium
+    import pypdfium2 as pdfium
 
-        document = pdfium.PdfDocument(folder / file)
-        try:
-            page = document[0]
-            image = page.render(scale=THUMBNAIL_PX / max(page.get_size())).to_pil()
-        finally:
-            document.close()
+    document = pdfium.PdfDocument(folder / file)
+    try:
+        sides = len(document)
+        pngs = preview_paths(folder, file, min(sides, 2))
+        if all(_preview_fresh(png, folder / file, PREVIEW_DPI) for png in pngs):
+            images = [Image.open(png) for png in pngs]
+        else:
+            scale = THUMBNAIL_PX / max(document[0].get_size())
+            images = [document[i].render(scale=scale).to_pil() for i in range(len(pngs))]
+    finally:
+        document.close()
+    image = _side_by_side(images)
+    image.thumbnail((THUMBNAIL_PX * len(images), THUMBNAIL_PX), reducing_gap=2.0)
     # JPEG: WeasyPrint embeds it as it is, where a PNG would be decoded and
     # compressed again, which made the proof sheet a third of a build's time.
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="JPEG", quality=85)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode(), sides
+
+
+def _side_by_side(images: list[Image.Image]) -> Image.Image:
+    """Pages next to each other with a small gap, for one thumbnail."""
+    if len(images) == 1:
+        return images[0]
+    gap = max(4, images[0].width // 40)
+    width = sum(image.width for image in images) + gap * (len(images) - 1)
+    height = max(image.height for image in images)
+    out = Image.new("RGB", (width, height), "#eef0f4")
+    x = 0
+    for image in images:
+        out.paste(image.convert("RGB"), (x, 0))
+        x += image.width + gap
+    return out
 
 
 def _languages_label(codes: list[str]) -> str:

@@ -122,7 +122,7 @@ def campaign_status(campaign: Campaign, today: dt.date | None = None) -> Campaig
             PlacementStatus(
                 placement.id,
                 list(placement.languages),
-                len(placement.formats),
+                sum(len(order.formats) for order in placement.orders()),
                 not waiting,
                 not waiting and not unverified,
                 waiting,

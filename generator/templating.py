@@ -11,32 +11,90 @@ for unspaced scripts, and checked against the language's fonts.
 from __future__ import annotations
 
 import math
+import re
+import tomllib
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .colours import DEFAULT_PALETTE, palette_css
 from .content import fill_placeholders
-from .formats import BLEED_MM
+from .formats import BLEED_MM, READING_SHARE
 from .languages import LANGUAGES, Language, font_stack
 from .plan import PosterJob
 from .profiles import PrintSetup
+from .qr import QrImage, make_qr, payload
 from .schema import Campaign
-from .typeset.fonts import check_coverage
-from .typeset.segment import insert_breaks
+from .typeset.fonts import check_coverage, text_width_em
+from .typeset.segment import WORD_JOINER, insert_breaks, keep_words
 
 Fits = dict[tuple[str, str], float]
+TEMPLATE_METADATA = "template.toml"
+MAX_PAGES = 4
+
+
+class TemplateMetadataError(ValueError):
+    """A template's ``template.toml`` is unreadable or says something impossible."""
+
+
+def template_pages(project: Path, template: str) -> int:
+    """How many pages a template makes: 1, or what its ``template.toml`` says
+    (``pages = 2`` for a two-sided flyer: front, then back, in duplex order)."""
+    path = project / "templates" / template / TEMPLATE_METADATA
+    if not path.is_file():
+        return 1
+    shown = f"templates/{template}/{TEMPLATE_METADATA}"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise TemplateMetadataError(f"{shown}: {error}") from None
+    pages = data.get("pages", 1)
+    if not isinstance(pages, int) or isinstance(pages, bool) or not 1 <= pages <= MAX_PAGES:
+        raise TemplateMetadataError(f"{shown}: pages must be a whole number from 1 to {MAX_PAGES}")
+    return pages
+
+
+@lru_cache(maxsize=64)
+def _qr(data: str) -> QrImage:
+    return make_qr(data)
 
 
 @lru_cache(maxsize=4096)
-def _with_breaks(raw: str, lang: str) -> str:
+def _width_em(raw: str, families: tuple[str, ...]) -> float:
+    return text_width_em(raw, families)
+
+
+@lru_cache(maxsize=4096)
+def _with_breaks(raw: str, lang: str) -> Markup:
     """Segmenting is the same in every fit round and on every poster sharing the text."""
     language = LANGUAGES[lang]
-    return insert_breaks(raw, language.icu_locale) if language.segment else raw
+    if language.keep_words:
+        return _hold_together(keep_words(raw))
+    return _hold_together(insert_breaks(raw, language.icu_locale) if language.segment else raw)
+
+
+_WORDS = re.compile(r"([\s\u200b]+)")
+
+
+def _hold_together(segmented: str) -> Markup:
+    """The text as HTML, escaped, each word with a WORD JOINER inside kept on one line.
+
+    A WORD JOINER marks a break the segmenter forbids (a Korean word, a Lao or
+    Thai prefix and its word). Pango honours it for most scripts but not for
+    Thai, which it breaks with libthai on its own: a ``nowrap`` span holds for all.
+    """
+    out = []
+    for part in _WORDS.split(segmented):
+        if WORD_JOINER in part:
+            word = escape(part.replace(WORD_JOINER, ""))
+            out.append(Markup('<span style="white-space: nowrap">%s</span>') % word)
+        else:
+            out.append(escape(part))
+    return Markup("").join(out)
 
 
 @dataclass(frozen=True)
@@ -47,10 +105,20 @@ class Text:
     lang: str
     text: str
     fit: float = 1.0
+    width_em: float = 0.0  # about how wide it is set on one line (``text_width_em``)
 
     @property
     def fit_id(self) -> str:
         return f"{self.key}:{self.lang}"
+
+    def lines(self, width_mm: float, size_mm: float) -> int:
+        """About how many lines the text takes in a box ``width_mm`` wide, set at
+        ``size_mm``: for layouts that share room between texts by their length."""
+        width = self.width_em * size_mm
+        if width <= width_mm:
+            return 1
+        # Lines break between words, so a line holds a little less than the full width.
+        return math.ceil(width * 1.1 / max(width_mm, 1e-6))
 
 
 @dataclass(frozen=True)
@@ -81,7 +149,8 @@ class PosterContext:
         raw = fill_placeholders(raw, self.campaign)  # "{number:la-1554}": the contact's number
         alternative = self.design.fonts.get(lang)
         check_coverage(raw, lang, where or f"message '{key}'", alternative)
-        return Text(key, lang, _with_breaks(raw, lang), self.fits.get((key, lang), 1.0))
+        width = _width_em(raw, font_stack(lang, alternative))
+        return Text(key, lang, _with_breaks(raw, lang), self.fits.get((key, lang), 1.0), width)
 
     def pair(self, key: str) -> Pair:
         first, second = self.job.languages
@@ -92,6 +161,12 @@ class PosterContext:
         return Pair(
             self.text(key, first, names[first], where), self.text(key, second, names[second], where)
         )
+
+    @cached_property
+    def qr_image(self) -> QrImage | None:
+        """The design's QR code, made once per poster (not once per fit round)."""
+        qr = self.design.qr
+        return _qr(payload(qr, self.campaign)) if qr else None
 
     def asset_url(self, path: str | None) -> str | None:
         return (self.project / path).resolve().as_uri() if path else None
@@ -123,6 +198,9 @@ class PosterContext:
                 "format": job.format.label,
                 "unit": min(width, height) / 100,  # 1% of the shorter side, in mm
                 "diagonal_deg": math.degrees(math.atan2(height, width)),
+                "sides": template_pages(self.project, job.template),  # 2: a two-sided flyer
+                # The smallest legible size of each text role at this format's distance.
+                "floor": {role: job.format.min_font_size_mm(role) for role in READING_SHARE},
             },
             "languages": [LANGUAGES[first], LANGUAGES[second]],
             "palette_css": self.palette_css(),
@@ -130,9 +208,16 @@ class PosterContext:
             "headline": self.pair(design.headline),
             "subheadline": self.pair(design.subheadline) if design.subheadline else None,
             "messages": [
-                {"icon": self.asset_url(slot.icon), "text": self.pair(slot.text)}
+                {
+                    "icon": self.asset_url(slot.icon),
+                    "text": self.pair(slot.text),
+                    "group": self.pair(slot.group) if slot.group else None,
+                }
                 for slot in design.messages
             ],
+            "texts": {name: self.pair(key) for name, key in design.texts.items()},
+            "illustration": self.asset_url(design.illustration),
+            "qr": self._qr_variables(),
             "call_to_action": self.pair(design.call_to_action),
             "place_label": self.pair(design.place_label) if design.place_label else None,
             "place": self.named_pair(
@@ -163,6 +248,19 @@ class PosterContext:
             ],
             "draft": job.draft,  # texts await review: base.html.j2 marks the page DRAFT
             "campaign_title": campaign.title.get("en") or next(iter(campaign.title.values())),
+        }
+
+    def _qr_variables(self) -> dict | None:
+        qr, image = self.design.qr, self.qr_image
+        if qr is None or image is None:
+            return None
+        return {
+            "src": image.uri,
+            # The smallest side, quiet zone included, that scans from this format's distance.
+            "min_side": image.min_side_mm(self.job.format),
+            "caption": self.pair(qr.caption),
+            "number": self.campaign.contact(qr.contact).number if qr.contact else None,
+            "payload": image.payload,
         }
 
 

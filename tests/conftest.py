@@ -9,6 +9,7 @@ import textwrap
 from contextlib import contextmanager
 from pathlib import Path
 
+import pikepdf
 import pypdfium2
 import pytest
 
@@ -97,6 +98,50 @@ SMALL_CAMPAIGN = textwrap.dedent(
 )
 
 
+# A one-poster tourist campaign (Lao + English, A3) with a QR code dialling 1191 and
+# no illustration: the page holds no raster image, so a QR code decoded from it
+# can only have been drawn as vector graphics (tests/test_qr.py, test_images.py).
+SMALL_TOURIST_CAMPAIGN = textwrap.dedent(
+    """\
+    id: qr-test
+    title: {en: QR test}
+    messages:
+      headline: {lo: ເດັກນ້ອຍ ບໍ່ແມ່ນສິ່ງດຶງດູດນັກທ່ອງທ່ຽວ, en: Children are not tourist attractions}
+      no-giving: {lo: ຢ່າໃຫ້ເງິນແກ່ເດັກທີ່ຂໍທານ, en: Do not give money to begging children}
+      report: {lo: ແຈ້ງເຫດ ໂທຫາ, en: "Report it: call"}
+      scan: {lo: ສະແກນ ເພື່ອໂທຫາຕຳຫຼວດ, en: Scan to call the police}
+    contacts:
+      - id: la-1191
+        number: "1191"
+        country: LA
+        name: {lo: ຕຳຫຼວດ, en: Police emergency}
+        source: Laotian Times; Xinhua
+        source_date: "2019"
+      - id: la-tourist-police
+        number: "021 251 128"
+        country: LA
+        name: {lo: ຕຳຫຼວດທ່ອງທ່ຽວ, en: Tourist Police}
+        source: US Embassy Laos page
+    designs:
+      - id: tourist-poster
+        template: tourist-poster
+        headline: headline
+        messages:
+          - {text: no-giving, icon: assets/pictograms/no-begging-gift.svg}
+        call_to_action: report
+        qr: {contact: la-1191, caption: scan}
+        contacts: [la-1191]
+    placements:
+      - id: test-town
+        name: {lo: ເມືອງທົດລອງ, en: Test town}
+        design: tourist-poster
+        languages: [lo, en]
+        formats:
+          - {size: A3, quantity: 1}
+    """
+)
+
+
 @pytest.fixture
 def small_campaign(project: Path) -> Path:
     """A valid one-poster campaign (Lao + English, A4) inside ``project``."""
@@ -122,14 +167,29 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text.replace(ZWSP, ""))
 
 
-def chars_outside_trim(pdf: Path) -> tuple[int, int]:
-    """(characters with a box, of those how many lie outside the trim box).
+def font_descriptors(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    return [
+        obj
+        for obj in pdf.objects
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor"
+    ]
+
+
+def font_families(pdf: Path) -> set[str]:
+    """The embedded fonts' families: subset prefix and style suffix removed."""
+    with pikepdf.open(pdf) as document:
+        names = [str(d.get("/FontName")).lstrip("/") for d in font_descriptors(document)]
+    return {re.sub(r"-(Bold|Italic|BoldItalic)$", "", n.split("+", 1)[-1]) for n in names}
+
+
+def chars_outside_trim(pdf: Path, page_index: int = 0) -> tuple[int, int]:
+    """(characters with a box, of those how many lie outside the trim box), on one page.
 
     Read with pypdfium2 independently of generator.preflight, which checks the same.
     """
     document = pypdfium2.PdfDocument(pdf)
     try:
-        page = document[0]
+        page = document[page_index]
         left, bottom, right, top = page.get_trimbox()
         textpage = page.get_textpage()
         boxed = outside = 0
@@ -183,3 +243,37 @@ def review_campaign(path: Path, project: Path, reviewer: str = "Test Reviewer") 
         po.write_bytes(review_po(export_strings(loaded, lang).po, reviewer, "2026-11-20"))
         import_strings(loaded, po, project)
         loaded = load_campaign(path, project)
+
+
+# --- the tourist sample campaign, built once for the tests that read its PDFs ---
+
+TOURIST_SAMPLE = PROJECT / "campaigns" / "laos-tourist-child-protection.yaml"
+# One A3 poster in each language pair (Luang Prabang has all four), and the
+# Vientiane flyers in both sizes (two sides; four numbers, one of them long).
+TOURIST_SUBSET = ("luang-prabang-*_tourist-poster_A3_*", "vientiane-en_flyer_*")
+
+
+@pytest.fixture(scope="session")
+def tourist_build(tmp_path_factory):
+    """(project, CampaignResult) of the tourist sample's subset, built once per session."""
+    from generator.build import build_campaign
+    from generator.schema import load_campaign
+
+    base = tmp_path_factory.mktemp("tourist")
+    root = base / "project"
+    root.mkdir()
+    shutil.copytree(PROJECT / "templates", root / "templates")
+    shutil.copytree(PROJECT / "assets", root / "assets")
+    (root / "campaigns").mkdir()
+    path = root / "campaigns" / TOURIST_SAMPLE.name
+    shutil.copyfile(TOURIST_SAMPLE, path)
+    with pytest.MonkeyPatch.context() as patch:  # no network here either
+
+        def refuse(*args, **kwargs):
+            raise AssertionError(f"a build tried to open a network connection: {args!r}")
+
+        patch.setattr(socket.socket, "connect", refuse)
+        patch.setattr(socket, "create_connection", refuse)
+        loaded = load_campaign(path, root)
+        result = build_campaign(loaded, root, base / "out", only=TOURIST_SUBSET, jobs=2)
+    return root, result

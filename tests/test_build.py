@@ -18,6 +18,8 @@ from conftest import (
     PT_PER_MM,
     SMALL_CAMPAIGN,
     chars_outside_trim,
+    font_descriptors,
+    font_families,
     make_project,
     network_blocked,
     poster_pdfs,
@@ -56,14 +58,6 @@ GOOD_PLACEMENT = """\
 
 def mm(points: float) -> float:
     return points / PT_PER_MM
-
-
-def font_descriptors(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
-    return [
-        obj
-        for obj in pdf.objects
-        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor"
-    ]
 
 
 def write_campaign(project: Path, name: str, text: str) -> Path:
@@ -340,13 +334,6 @@ SECOND_FONT = {
     "zh-Hans": "Noto-Sans-CJK-SC",
     "vi": None,
 }
-
-
-def font_families(pdf: Path) -> set[str]:
-    """The embedded fonts' families: subset prefix and style suffix removed."""
-    with pikepdf.open(pdf) as document:
-        names = [str(d.get("/FontName")).lstrip("/") for d in font_descriptors(document)]
-    return {re.sub(r"-(Bold|Italic|BoldItalic)$", "", n.split("+", 1)[-1]) for n in names}
 
 
 def script_counts(text: str) -> dict[str, int]:

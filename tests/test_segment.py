@@ -8,7 +8,7 @@ import icu
 import pytest
 
 from generator.languages import LANGUAGES
-from generator.typeset.segment import ZWSP, insert_breaks, words
+from generator.typeset.segment import WORD_JOINER, ZWSP, insert_breaks, words
 
 # (language, sentence without spaces, words ICU's dictionary must find in it)
 SENTENCES = [
@@ -54,7 +54,7 @@ def break_offsets(segmented: str) -> list[int]:
     for char in segmented:
         if char == ZWSP:
             offsets.append(position)
-        else:
+        elif char != WORD_JOINER:  # a break forbidden where ICU's dictionary errs
             position += 1
     return offsets
 
@@ -87,13 +87,13 @@ def test_known_lao_split():
 )
 def test_no_break_inside_a_grapheme_cluster(lang, text):
     segmented = insert_breaks(text, LANGUAGES[lang].icu_locale)
-    assert segmented.replace(ZWSP, "") == text
+    assert segmented.replace(ZWSP, "").replace(WORD_JOINER, "") == text
     assert ZWSP in segmented
     allowed = grapheme_boundaries(text)
     for offset in break_offsets(segmented):
         assert offset in allowed, f"break at {offset} inside a cluster of {text!r}"
         assert text[offset - 1] not in JOINERS, f"break after a joiner at {offset} in {text!r}"
-    for piece in segmented.split(ZWSP):
+    for piece in segmented.replace(WORD_JOINER, ZWSP).split(ZWSP):
         assert piece
         assert unicodedata.category(piece[0]) not in {"Mn", "Mc"}, (piece, segmented)
 
@@ -167,3 +167,22 @@ def test_words_splits_on_spaces_too():
     assert words("Call 1554 now", "en") == ["Call", "1554", "now"]
     assert words("ໂທ 1554", "lo") == ["ໂທ", "1554"]
     assert words("", "lo") == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "kept"),
+    [
+        ("lo", "ເດັກນ້ອຍບໍ່ແມ່ນສິ່ງດຶງດູດນັກທ່ອງທ່ຽວ", "ນັກທ່ອງທ່ຽວ"),  # tourist
+        ("lo", "ປົກປ້ອງເດັກຈາກການຂູດຮີດທາງເພດ", "ການຂູດຮີດ"),  # exploitation
+        ("th", "เด็กไม่ใช่สิ่งดึงดูดนักท่องเที่ยว", "นักท่องเที่ยว"),  # tourist
+        ("th", "ร่วมปกป้องเด็กจากการแสวงประโยชน์", "การแสวง"),
+    ],
+)
+def test_no_break_after_a_prefix_or_inside_a_listed_compound(lang, text, kept):
+    # ICU's dictionaries cut these words ("ນັກ | ທ່ອງທ່ຽວ", "ท่อง | เที่ยว"); Pango
+    # breaks Thai by itself, so a WORD JOINER, not just a missing ZWSP, holds them.
+    segmented = insert_breaks(text, LANGUAGES[lang].icu_locale)
+    assert kept in words(text, LANGUAGES[lang].icu_locale)
+    [glued] = [w for w in segmented.split(ZWSP) if w.replace(WORD_JOINER, "") == kept]
+    assert WORD_JOINER in glued
+    assert segmented.replace(ZWSP, "").replace(WORD_JOINER, "") == text

@@ -1,19 +1,31 @@
 """Campaign files: models, loading with line numbers, and the JSON Schema."""
 
 from .loader import CampaignError, LoadedCampaign, Problem, load_campaign
-from .models import Campaign, Contact, Design, FormatOrder, MessageSlot, Organisation, Placement
+from .models import (
+    Campaign,
+    Contact,
+    Design,
+    DesignOrder,
+    FormatOrder,
+    MessageSlot,
+    Organisation,
+    Placement,
+    QrCode,
+)
 
 __all__ = [
     "Campaign",
     "CampaignError",
     "Contact",
     "Design",
+    "DesignOrder",
     "FormatOrder",
     "LoadedCampaign",
     "MessageSlot",
     "Organisation",
     "Placement",
     "Problem",
+    "QrCode",
     "load_campaign",
 ]
 

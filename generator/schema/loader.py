@@ -87,7 +87,26 @@ def parse_campaign(text: str, shown: str, project: Path | None = None) -> Campai
     problems = [_at(tree, loc, shown, msg) for loc, msg in check_references(campaign, project)]
     if problems:
         raise CampaignError(problems)
+    campaign._asset_locations = dict(_asset_locations(tree, shown))
     return campaign
+
+
+def _asset_locations(node, shown: str) -> Iterable[tuple[str, str]]:
+    """Each asset path the file names, with the first line that does ("file:line"),
+    in file order: ruamel keeps the line of every mapping value and list item."""
+    items = []
+    if isinstance(node, CommentedMap):
+        items = [(value, node.lc.value(key)) for key, value in node.items()]
+    elif isinstance(node, CommentedSeq):
+        items = [(value, node.lc.item(i)) for i, value in enumerate(node)]
+    found: dict[str, str] = {}
+    for value, (line, _column) in items:
+        if isinstance(value, str) and value.startswith("assets/"):
+            found.setdefault(value, f"{shown}:{line + 1}")
+        else:
+            for asset, where in _asset_locations(value, shown):
+                found.setdefault(asset, where)
+    return found.items()
 
 
 def _parse_yaml(text: str, shown: str):

@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     ValidationInfo,
     model_validator,
@@ -147,6 +148,21 @@ class Contact(StrictModel):
 class MessageSlot(StrictModel):
     text: Id = Field(description="key of a message")
     icon: AssetPath | None = None
+    group: Id | None = Field(
+        None,
+        description="key of a message heading this one and the next ones with the same group "
+        "(the flyer's back prints 'warning signs' and 'what to do' this way)",
+    )
+
+
+class QrCode(StrictModel):
+    """A QR code printed on the poster: it dials a campaign contact or opens a web page."""
+
+    contact: Id | None = Field(None, description="a contact id: the code dials its number")
+    url: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+$", max_length=300)] | None = (
+        Field(None, description="an https:// address: the code opens it")
+    )
+    caption: Id = Field(description="key of a message printed beside the code, e.g. 'Scan to call'")
 
 
 class Design(StrictModel):
@@ -158,6 +174,17 @@ class Design(StrictModel):
     call_to_action: Id
     place_label: Id | None = None
     pictogram: AssetPath | None = None
+    illustration: AssetPath | None = Field(
+        None,
+        description="a picture (SVG, PNG or JPEG) for designs that show one; a raster image "
+        "needs 300 ppi at its printed size (below 150 ppi the poster fails)",
+    )
+    qr: QrCode | None = None
+    texts: dict[Id, Id] = Field(
+        default_factory=dict,
+        description="further texts a template prints by name, e.g. {turn-over: see-back}: "
+        "name as the template's documentation gives it, then a message key",
+    )
     contacts: list[Id] = Field(default_factory=list)
     organisations: list[Id] = Field(default_factory=list)
     fonts: dict[LanguageCode, str] = Field(
@@ -167,7 +194,9 @@ class Design(StrictModel):
     def message_keys(self) -> list[str]:
         """Every message this design prints, each once, in order."""
         keys = [self.headline, self.subheadline, self.call_to_action, self.place_label]
-        keys += [slot.text for slot in self.messages]
+        for slot in self.messages:
+            keys += [slot.group, slot.text]
+        keys += [self.qr.caption if self.qr else None, *self.texts.values()]
         return list(dict.fromkeys(key for key in keys if key))
 
 
@@ -177,15 +206,40 @@ class FormatOrder(StrictModel):
     quantity: int = Field(ge=1, le=1_000_000)
 
 
+class DesignOrder(StrictModel):
+    """One design of a placement, in its formats."""
+
+    design: Id
+    formats: list[FormatOrder] = Field(min_length=1)
+
+
 class Placement(StrictModel):
+    """A place that gets posters: either one ``design`` in ``formats``, or several
+    ``designs`` each with its own formats (posters and flyers from one placement)."""
+
     id: Id
     name: Texts
-    design: Id
+    design: Id | None = Field(None, description="a design id; or use 'designs'")
     languages: list[LanguageCode] = Field(
         min_length=2, max_length=2, description="two languages, the primary one first"
     )
     contacts: list[Id] = Field(default_factory=list, description="added to the design's")
-    formats: list[FormatOrder] = Field(min_length=1)
+    formats: list[FormatOrder] | None = Field(
+        None, min_length=1, description="the sizes of 'design'; with 'designs', each has its own"
+    )
+    designs: list[DesignOrder] | None = Field(
+        None,
+        min_length=1,
+        description="several designs, each with its formats (instead of 'design' and 'formats')",
+    )
+
+    def orders(self) -> list[DesignOrder]:
+        """Each design of this placement with its formats, whichever way the file gives them."""
+        if self.designs is not None:
+            return list(self.designs)
+        if self.design is None or self.formats is None:
+            return []  # reported by references.check_references
+        return [DesignOrder(design=self.design, formats=self.formats)]
 
 
 Percent = Annotated[float, Field(ge=0, le=100)]
@@ -240,6 +294,13 @@ class Campaign(StrictModel):
         "written by 'poster strings import'",
     )
     print: PrintSettings = PrintSettings()
+
+    # Where the file names each asset ("campaigns/c.yaml:12"), set by the loader,
+    # so a problem found while building can point at the line to change.
+    _asset_locations: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def asset_location(self, path: str) -> str | None:
+        return self._asset_locations.get(path)
 
     def message(self, key: str) -> dict[str, str]:
         return self.messages[key]

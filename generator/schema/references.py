@@ -16,6 +16,11 @@ Loc = tuple[str | int, ...]
 
 
 def check_references(campaign: Campaign, project: Path | None) -> Iterator[tuple[Loc, str]]:
+    # Two designs of one placement may share a text: report a missing one once.
+    yield from dict.fromkeys(_check(campaign, project))
+
+
+def _check(campaign: Campaign, project: Path | None) -> Iterator[tuple[Loc, str]]:
     yield from _unique_ids(campaign)
 
     messages = campaign.messages
@@ -44,6 +49,14 @@ def check_references(campaign: Campaign, project: Path | None) -> Iterator[tuple
             known = FONT_ALTERNATIVES.get(lang, {})
             if alternative not in known:
                 yield (*loc, "fonts", lang), _unknown(f"font stack for {lang}", alternative, known)
+        for j, slot in enumerate(design.messages):
+            if slot.group is not None and slot.group not in messages:
+                yield (*loc, "messages", j, "group"), _unknown("message", slot.group, messages)
+        for name, key in design.texts.items():
+            if key not in messages:
+                yield (*loc, "texts", name), _unknown("message", key, messages)
+        if design.qr is not None:
+            yield from _check_qr(design.qr, (*loc, "qr"), messages, contacts)
 
     for i, placement in enumerate(campaign.placements):
         loc = ("placements", i)
@@ -56,19 +69,45 @@ def check_references(campaign: Campaign, project: Path | None) -> Iterator[tuple
         for j, contact_id in enumerate(placement.contacts):
             if contact_id not in contacts:
                 yield (*loc, "contacts", j), _unknown("contact", contact_id, contacts)
-        seen_formats: set[tuple[str, str]] = set()
-        for j, order in enumerate(placement.formats):
-            if (order.size, order.orientation) in seen_formats:
-                message = f"{order.size} {order.orientation} is listed twice; add the quantities"
-                yield (*loc, "formats", j), message
-            seen_formats.add((order.size, order.orientation))
-        design = designs.get(placement.design)
-        if design is None:
-            yield (*loc, "design"), _unknown("design", placement.design, designs)
+        if placement.designs is not None:
+            if placement.design is not None or placement.formats is not None:
+                message = "give either 'design' and 'formats', or 'designs', not both"
+                yield (*loc, "designs"), message
+            orders = [((*loc, "designs", j), order) for j, order in enumerate(placement.designs)]
+        elif placement.design is None or placement.formats is None:
+            missing = "design" if placement.design is None else "formats"
+            yield (*loc, missing), "required field is missing (or list several under 'designs')"
             continue
-        yield from _complete_texts(campaign, design, placement, loc)
+        else:
+            orders = [(loc, placement.orders()[0])]
+        seen_designs: set[str] = set()
+        for order_loc, order in orders:
+            if order.design in seen_designs:
+                message = f"design '{order.design}' is listed twice; merge its formats"
+                yield (*order_loc, "design"), message
+            seen_designs.add(order.design)
+            seen_formats: set[tuple[str, str]] = set()
+            for j, size in enumerate(order.formats):
+                if (size.size, size.orientation) in seen_formats:
+                    message = f"{size.size} {size.orientation} is listed twice; add the quantities"
+                    yield (*order_loc, "formats", j), message
+                seen_formats.add((size.size, size.orientation))
+            design = designs.get(order.design)
+            if design is None:
+                yield (*order_loc, "design"), _unknown("design", order.design, designs)
+                continue
+            yield from _complete_texts(campaign, design, placement, loc)
 
     yield from _statuses_and_placeholders(campaign)
+
+
+def _check_qr(qr, loc: Loc, messages, contacts) -> Iterator[tuple[Loc, str]]:
+    if (qr.contact is None) == (qr.url is None):
+        yield loc, "give either 'contact' (the code dials it) or 'url' (the code opens it)"
+    if qr.contact is not None and qr.contact not in contacts:
+        yield (*loc, "contact"), _unknown("contact", qr.contact, contacts)
+    if qr.caption not in messages:
+        yield (*loc, "caption"), _unknown("message", qr.caption, messages)
 
 
 def _complete_texts(campaign, design, placement, loc: Loc) -> Iterator[tuple[Loc, str]]:

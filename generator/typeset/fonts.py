@@ -166,3 +166,31 @@ def check_coverage(text: str, lang: str, where: str, alternative: str | None = N
             f"{where} ({language}, '{lang}'): no declared font has {shown}; "
             "fix the text or declare a font that covers it in generator/languages.py"
         )
+
+
+@cache
+def _advances(family: str) -> dict[int, float]:
+    """Each character's advance width in em in the family's regular face (unshaped)."""
+    faces = faces_of(family)
+    if not faces:
+        raise FontError(f"font family '{family}' is not installed")
+    face = next((f for f in faces if "Regular" in f.file.name), faces[0])
+    font = TTFont(face.file, fontNumber=face.index, lazy=True)
+    try:
+        per_em = font["head"].unitsPerEm
+        metrics = font["hmtx"].metrics
+        return {code: metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items()}
+    finally:
+        font.close()
+
+
+def text_width_em(text: str, families: Iterable[str]) -> float:
+    """About how wide ``text`` is on one line, in em, in the first family of the stack
+    that has each character: for layouts that share room between texts by length.
+    Unshaped and unkerned, so an estimate; the fit check measures the real thing."""
+    stack = [_advances(family) for family in families]
+    width = 0.0
+    for char in text:
+        code = ord(char)
+        width += next((advances[code] for advances in stack if code in advances), 0.0)
+    return width
