@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from .images import PlacedImage, placed_images
 from .languages import LANGUAGES
@@ -53,6 +55,34 @@ class RenderedPoster:
 
 
 _FONT_CONFIG: FontConfiguration | None = None
+# WeasyPrint's image cache, by URL, kept for the life of the process: a picture
+# used by every poster is read and decoded once, not in every layout round. An
+# entry whose file changed since is dropped before the next layout.
+_IMAGE_CACHE: dict = {}
+_IMAGE_STAMPS: dict[str, tuple[int, int] | None] = {}
+
+
+def _file_stamp(url: str) -> tuple[int, int] | None:
+    try:
+        stat = Path(unquote(urlsplit(url).path)).stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _fresh_image_cache() -> dict:
+    """The image cache without the pictures whose files changed since they were read."""
+    for url, stamp in list(_IMAGE_STAMPS.items()):
+        if _file_stamp(url) != stamp:
+            _IMAGE_CACHE.pop(url, None)
+            del _IMAGE_STAMPS[url]
+    return _IMAGE_CACHE
+
+
+def _stamp_new_images() -> None:
+    for url in _IMAGE_CACHE:
+        if isinstance(url, str) and url.startswith("file:") and url not in _IMAGE_STAMPS:
+            _IMAGE_STAMPS[url] = _file_stamp(url)
 
 
 def font_config() -> FontConfiguration:
@@ -79,7 +109,8 @@ def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPo
         html = render_html(env, context)
         document = weasyprint.HTML(
             string=html, base_url=context.project.resolve().as_uri() + "/", url_fetcher=fetcher
-        ).render(font_config=font_config())
+        ).render(font_config=font_config(), cache=_fresh_image_cache())
+        _stamp_new_images()
         if fetcher.refused:
             raise PosterError("; ".join(dict.fromkeys(fetcher.refused)))
         if len(document.pages) != expected_pages:

@@ -168,6 +168,12 @@ def _convert_content(drawn, converter: ColourConverter, used_spaces: set[str]) -
     return changed
 
 
+# Converted image data by a digest of what the conversion reads: the same picture
+# (an illustration on every poster of a campaign) is converted once per process.
+_CONVERTED: dict[str, bytes] = {}
+_CONVERTED_MAX = 32
+
+
 def _convert_image(image: pikepdf.Stream, converter: ColourConverter, flatten: bool) -> bool:
     """An RGB (or, for flattening, any masked) image in the output CMYK; True if changed."""
     if image.get("/ImageMask", False):
@@ -176,6 +182,36 @@ def _convert_image(image: pikepdf.Stream, converter: ColourConverter, flatten: b
     mask = image.get("/SMask")
     if family != "RGB" and not (flatten and mask is not None):
         return False
+    digest = hashlib.sha256()
+    for part in (
+        image.read_raw_bytes(),
+        repr(sorted((str(k), repr(v)) for k, v in image.items() if k != "/Length")).encode(),
+        mask.read_raw_bytes() if flatten and mask is not None else b"",
+        converter.icc.sha256.encode(),
+        b"flatten" if flatten else b"",
+    ):
+        digest.update(hashlib.sha256(part).digest())
+    key = digest.hexdigest()
+    data = _CONVERTED.get(key)
+    if data is None:
+        data = _converted_data(image, converter, flatten)
+        if len(_CONVERTED) >= _CONVERTED_MAX:
+            _CONVERTED.clear()
+        _CONVERTED[key] = data
+    if flatten and mask is not None:
+        del image["/SMask"]
+    image.write(data, filter=Name.FlateDecode)
+    image.ColorSpace = Name.DeviceCMYK
+    image.BitsPerComponent = 8
+    for key in ("/Decode", "/DecodeParms", "/SMaskInData", "/Intent"):
+        if key in image:
+            del image[key]
+    return True
+
+
+def _converted_data(image: pikepdf.Stream, converter: ColourConverter, flatten: bool) -> bytes:
+    """The image's pixels in the output CMYK, compressed (transparency flattened if asked)."""
+    mask = image.get("/SMask")
     picture = pikepdf.PdfImage(image).as_pil_image()
     source_icc = b""
     space = image.get("/ColorSpace")
@@ -185,15 +221,8 @@ def _convert_image(image: pikepdf.Stream, converter: ColourConverter, flatten: b
         alpha = pikepdf.PdfImage(mask).as_pil_image().convert("L").resize(picture.size)
         paper = Image.new(picture.convert("RGB").mode, picture.size, (255, 255, 255))
         picture = Image.composite(picture.convert("RGB"), paper, alpha)
-        del image["/SMask"]
     cmyk = converter.image(picture, source_icc)
-    image.write(zlib.compress(cmyk.tobytes(), 6), filter=Name.FlateDecode)
-    image.ColorSpace = Name.DeviceCMYK
-    image.BitsPerComponent = 8
-    for key in ("/Decode", "/DecodeParms", "/SMaskInData", "/Intent"):
-        if key in image:
-            del image[key]
-    return True
+    return zlib.compress(cmyk.tobytes(), 6)
 
 
 def _convert_shading(shading: pikepdf.Object, converter: ColourConverter) -> bool:

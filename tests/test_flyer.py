@@ -21,6 +21,7 @@ from generator.build import build_campaign
 from generator.formats import BLEED_MM, PaperFormat
 from generator.output import read_manifest
 from generator.preflight import extract_text, preflight
+from generator.profiles import PROFILES
 from generator.proofs import ORDER_SHEET, PROOF_SHEET, preview_paths
 from generator.schema import load_campaign
 from generator.templating import TemplateMetadataError, template_pages
@@ -141,8 +142,9 @@ def test_proof_sheet_marks_the_flyers_two_sided(tourist_build):
 def test_preflight_checks_the_page_count(flyers):
     path = flyers["vientiane-en_flyer_DL_lo-en_DRAFT.pdf"]
     paper = PaperFormat("DL", "portrait")
-    assert preflight(path.read_bytes(), paper, expected_pages=2).ok
-    report = preflight(path.read_bytes(), paper, expected_pages=1)
+    press = PROFILES["press"]  # the sample builds for print
+    assert preflight(path.read_bytes(), paper, expected_pages=2, profile=press).ok
+    report = preflight(path.read_bytes(), paper, expected_pages=1, profile=press)
     assert "pages: 2 pages, expected 1" in report.errors
 
 
