@@ -8,17 +8,30 @@ is written last, listing only complete files.
 
 from __future__ import annotations
 
+import logging
 import os
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .inputs import job_key, templates_digest
-from .output import read_manifest, remove_leftovers, sha256, write_atomically, write_manifest
+from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, poster_limits
+from .output import (
+    build_lock,
+    read_manifest,
+    remove_leftovers,
+    sha256,
+    write_atomically,
+    write_manifest,
+)
 from .plan import PosterJob, plan
 from .schema import Campaign, LoadedCampaign
+from .schema.loader import field_location
+
+LOGGER = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,6 +47,7 @@ class PosterResult:
     detail: str | None = None  # traceback of an unexpected failure, for --verbose
     inputs: str | None = None  # hash of everything the poster depends on
     unchanged: bool = False  # inputs as in the last build: not rebuilt
+    field: tuple | None = None  # the campaign field a failure comes from, for its line
 
     def manifest_entry(self) -> dict:
         job = self.job
@@ -64,10 +78,22 @@ class CampaignResult:
 
 
 def build_poster(
-    job: PosterJob, campaign: Campaign, project: Path, folder: Path, inputs: str | None = None
+    job: PosterJob,
+    campaign: Campaign,
+    project: Path,
+    folder: Path,
+    inputs: str | None = None,
+    limits: Limits | None = None,
 ) -> PosterResult:
     """Make one poster and write it; never raises for a problem of this poster."""
-    result = _build_poster(job, campaign, project, folder)
+    from .pdf import font_config
+
+    font_config()  # the renderer's start-up is not the poster's: before the limits
+    try:
+        with poster_limits(limits):
+            result = _build_poster(job, campaign, project, folder)
+    except LIMIT_ERRORS as error:
+        result = PosterResult(job, False, error=(limits or Limits()).describe(error))
     result.inputs = inputs
     return result
 
@@ -108,13 +134,15 @@ def _build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Pat
             report.as_dict(),
         )
     except (PosterError, FontError) as error:
-        return PosterResult(job, False, error=str(error))
+        return PosterResult(job, False, error=str(error), field=getattr(error, "field", None))
     except TemplateSyntaxError as error:
         where = f"templates/{error.name}:{error.lineno}" if error.name else f"line {error.lineno}"
         return PosterResult(job, False, error=f"template error in {where}: {error.message}")
     except TemplateError as error:
         where = _template_frame(error) or f"template '{job.template}'"
         return PosterResult(job, False, error=f"template error in {where}: {error}")
+    except MemoryError:
+        raise  # a limit, reported by build_poster once the memory is free again
     except Exception as error:  # one poster's bug must not stop the others
         return PosterResult(
             job,
@@ -143,15 +171,50 @@ def build_campaign(
     executor: Executor | None = None,
     on_result: Callable[[PosterResult], None] = lambda result: None,
     force: bool = False,
+    limits: Limits | None = None,
+    on_wait: Callable[[str], None] = LOGGER.warning,
 ) -> CampaignResult:
     """Build the planned posters whose inputs changed (all of them with ``force``).
 
     ``executor`` may be any ``concurrent.futures.Executor``, a cluster's among
     them; by default a process pool of ``jobs`` workers (all cores) is used.
+    ``limits`` bound each poster's time and memory (none by default). Two
+    builds of one campaign into one folder take turns: the second says so
+    through ``on_wait`` and waits.
     """
-    campaign = loaded.campaign
-    folder = output_root / campaign.id
+    folder = output_root / loaded.campaign.id
     folder.mkdir(parents=True, exist_ok=True)
+    with build_lock(folder, on_wait):
+        return _build_campaign(
+            loaded, project, folder, only, jobs, executor, _locating(loaded, on_result), force,
+            limits,
+        )  # fmt: skip
+
+
+def _locating(loaded: LoadedCampaign, on_result: Callable[[PosterResult], None]):
+    """Put the file, line and field in front of a failure that comes from one field."""
+
+    def report(result: PosterResult) -> None:
+        if not result.ok and result.field and result.error:
+            result.error = f"{field_location(loaded, result.field)}: {result.error}"
+            result.field = None
+        on_result(result)
+
+    return report
+
+
+def _build_campaign(
+    loaded: LoadedCampaign,
+    project: Path,
+    folder: Path,
+    only: Iterable[str],
+    jobs: int | None,
+    executor: Executor | None,
+    on_result: Callable[[PosterResult], None],
+    force: bool,
+    limits: Limits | None,
+) -> CampaignResult:
+    campaign = loaded.campaign
     remove_leftovers(folder)
     poster_jobs = plan(campaign, only)
     templates = templates_digest(project)
@@ -170,22 +233,32 @@ def build_campaign(
             to_build.append(job)
 
     workers = jobs or os.cpu_count() or 1
-    if executor is None and (workers == 1 or len(to_build) <= 1):
+    # The memory limit applies in worker processes only: one poster is built in a
+    # worker of its own when there is a memory limit, unless jobs=1 says otherwise.
+    alone = len(to_build) <= 1 and not (limits and limits.memory_mb)
+    if executor is None and (workers == 1 or alone):
         for job in to_build:
-            results.append(build_poster(job, campaign, project, folder, keys[job.filename]))
+            results.append(build_poster(job, campaign, project, folder, keys[job.filename], limits))
             on_result(results[-1])
     elif to_build:
         own = executor is None
         pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(to_build)))
+        recovery = Recovery()
         try:
-            futures = [
-                pool.submit(build_poster, job, campaign, project, folder, keys[job.filename])
-                for job in to_build
+            calls = [
+                (job, campaign, project, folder, keys[job.filename], limits) for job in to_build
             ]
-            for future in futures:
-                results.append(future.result())
+            futures = [(call, pool.submit(build_poster, *call)) for call in calls]
+            for call, future in futures:
+                try:
+                    result = future.result()
+                except BrokenProcessPool:  # a worker died: its posters are tried again alone
+                    result = recovery.run(build_poster, *call)
+                    result = result or PosterResult(call[0], False, error=WORKER_DIED)
+                results.append(result)
                 on_result(results[-1])
         finally:
+            recovery.close()
             if own:
                 pool.shutdown(cancel_futures=True)
 

@@ -25,6 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from .limits import DEFAULT_MEMORY_MB, DEFAULT_SECONDS
 from .schema import CampaignError, LoadedCampaign, json_schema, load_campaign
 
 EXIT_OK, EXIT_POSTERS_FAILED, EXIT_INVALID = 0, 1, 2
@@ -96,13 +97,35 @@ def main() -> None:
     help="Worker processes [default: all cores].",
 )
 @click.option("--force", is_flag=True, help="Rebuild posters whose inputs have not changed.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(0),
+    default=DEFAULT_SECONDS,
+    show_default=True,
+    metavar="SECONDS",
+    help="Most time one poster may take; a poster over it fails alone (0: no limit).",
+)
+@click.option(
+    "--memory-limit",
+    type=click.FloatRange(0),
+    default=DEFAULT_MEMORY_MB,
+    show_default=True,
+    metavar="MB",
+    help="Most memory one poster may add to its worker process (0: no limit; "
+    "not applied with --jobs 1, which builds in this process).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures and the summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Show warnings and tracebacks of failures.")
 @project_option
-def build(campaigns, output, only, jobs, force, quiet, verbose, project) -> None:
+def build(
+    campaigns, output, only, jobs, force, time_limit, memory_limit, quiet, verbose, project
+) -> None:
     """Build the posters of CAMPAIGNS (default: every file in campaigns/)."""
     from .build import build_campaign
+    from .limits import Limits
     from .plan import plan
+
+    limits = Limits(seconds=time_limit or None, memory_mb=memory_limit or None)
 
     loaded, any_invalid = _load_all(project, campaigns)
     failed = 0
@@ -130,7 +153,15 @@ def build(campaigns, output, only, jobs, force, quiet, verbose, project) -> None
                         console.print(f"    [yellow]warning[/yellow] {escape(warning)}")
 
             result = build_campaign(
-                item, project, output, only=only, jobs=jobs, on_result=report, force=force
+                item,
+                project,
+                output,
+                only=only,
+                jobs=jobs,
+                on_result=report,
+                force=force,
+                limits=limits,
+                on_wait=lambda message: console.print(f"  [yellow]{escape(message)}[/yellow]"),
             )
         failed += len(result.failed)
         _summary(result, time.monotonic() - started)

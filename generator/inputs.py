@@ -56,8 +56,13 @@ def templates_digest(project: Path) -> str:
     """Every template file: a change to a shared one affects every design."""
     digest = hashlib.sha256()
     root = project / "templates"
+    inside = root.resolve()
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + _file_digest(path).encode())
+        # A link out of templates/ is never read (the renderer refuses it too): its target
+        # stands for it.
+        real = path.resolve()
+        content = _file_digest(path) if real.is_relative_to(inside) else f"-> {real}"
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + content.encode())
     return digest.hexdigest()
 
 

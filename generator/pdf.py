@@ -32,6 +32,10 @@ MAX_FIT_ROUNDS = 8
 class PosterError(Exception):
     """This poster cannot be made; the message says which text or resource and why."""
 
+    def __init__(self, message: str, field: tuple | None = None):
+        super().__init__(message)
+        self.field = field  # the campaign field at fault, when one is
+
 
 @dataclass(frozen=True)
 class Overflow:
@@ -62,7 +66,11 @@ def font_config() -> FontConfiguration:
 
 def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPoster:
     env = environment(context.project)
-    fetcher = ProjectURLFetcher(context.project, context=context.job.name)
+    fetcher = ProjectURLFetcher(
+        context.project,
+        context=f"poster {context.job.name} (template '{context.job.template}')",
+        fields=context.url_fields,
+    )
     fits: Fits = dict(context.fits)
     for _ in range(MAX_FIT_ROUNDS):
         context.fits = fits
@@ -71,7 +79,7 @@ def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPo
             string=html, base_url=context.project.resolve().as_uri() + "/", url_fetcher=fetcher
         ).render(font_config=font_config())
         if fetcher.refused:
-            raise PosterError("; ".join(dict.fromkeys(fetcher.refused)))
+            raise PosterError("; ".join(dict.fromkeys(fetcher.refused)), fetcher.refused_field)
         if len(document.pages) != expected_pages:
             raise PosterError(
                 f"the layout made {len(document.pages)} pages instead of {expected_pages}: "
@@ -85,7 +93,10 @@ def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPo
                 context, overflow, fits.get((overflow.key, overflow.lang), 1.0)
             )
     worst = overflows[0]
-    raise PosterError(_overflow_message(context, worst, "still does not fit after shrinking"))
+    raise PosterError(
+        _overflow_message(context, worst, "still does not fit after shrinking"),
+        context.text_fields.get((worst.key, worst.lang)),
+    )
 
 
 def _shrunk_scale(context: PosterContext, overflow: Overflow, scale: float) -> float:
@@ -93,7 +104,10 @@ def _shrunk_scale(context: PosterContext, overflow: Overflow, scale: float) -> f
     size_at_unit_scale = overflow.font_size_mm / scale
     floor_scale = floor_mm / size_at_unit_scale
     if scale <= floor_scale * 1.001:
-        raise PosterError(_overflow_message(context, overflow, "does not fit even at its floor"))
+        raise PosterError(
+            _overflow_message(context, overflow, "does not fit even at its floor"),
+            context.text_fields.get((overflow.key, overflow.lang)),
+        )
     # Wrapped text grows with the square of its size: shrink by the square root.
     step = min(0.97, max(0.6, math.sqrt(overflow.ratio) * 0.98))
     return max(scale * step, floor_scale)
