@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .inputs import job_key, templates_digest
-from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, poster_limits
+from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, out_of_memory, poster_limits
 from .output import (
     build_lock,
     read_manifest,
@@ -86,6 +86,7 @@ def build_poster(
     limits: Limits | None = None,
 ) -> PosterResult:
     """Make one poster and write it; never raises for a problem of this poster."""
+    from . import preflight  # noqa: F401  (loaded, like the renderer, before the limits)
     from .pdf import font_config
 
     font_config()  # the renderer's start-up is not the poster's: before the limits
@@ -141,9 +142,9 @@ def _build_poster(job: PosterJob, campaign: Campaign, project: Path, folder: Pat
     except TemplateError as error:
         where = _template_frame(error) or f"template '{job.template}'"
         return PosterResult(job, False, error=f"template error in {where}: {error}")
-    except MemoryError:
-        raise  # a limit, reported by build_poster once the memory is free again
     except Exception as error:  # one poster's bug must not stop the others
+        if out_of_memory(error):  # a limit: build_poster reports it once memory is free again
+            raise MemoryError(str(error)) from error
         return PosterResult(
             job,
             False,
@@ -255,6 +256,11 @@ def _build_campaign(
                 except BrokenProcessPool:  # a worker died: its posters are tried again alone
                     result = recovery.run(build_poster, *call)
                     result = result or PosterResult(call[0], False, error=WORKER_DIED)
+                except Exception as error:  # the worker could not even start this poster
+                    result = PosterResult(
+                        call[0], False, error=f"unexpected {type(error).__name__}: {error}",
+                        detail=traceback.format_exc(),
+                    )  # fmt: skip
                 results.append(result)
                 on_result(results[-1])
         finally:

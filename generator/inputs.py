@@ -52,6 +52,15 @@ def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _asset_digest(project: Path, path: str) -> str:
+    """An asset's digest; one changed into a link out of assets/, or removed, since the
+    campaign was loaded is not read (the renderer refuses it and says where)."""
+    real = (project / path).resolve()
+    if not real.is_relative_to((project / "assets").resolve()) or not real.is_file():
+        return f"unusable: {real}"
+    return _file_digest(real)
+
+
 def templates_digest(project: Path) -> str:
     """Every template file: a change to a shared one affects every design."""
     digest = hashlib.sha256()
@@ -95,7 +104,7 @@ def job_key(job: PosterJob, campaign: Campaign, project: Path, templates: str) -
         "tool": tool_version(),
         "data": data,
         "templates": templates,
-        "assets": {path: _file_digest(project / path) for path in assets},
+        "assets": {path: _asset_digest(project, path) for path in assets},
         "fonts": fonts_digest(),
     }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)

@@ -62,6 +62,13 @@ class PosterTimeout(BaseException):
 
 
 LIMIT_ERRORS = (PosterTimeout, MemoryError)
+_memory_limited = False  # a memory limit is in force in this process now
+
+
+def out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` means the poster ran out of memory: a C extension that cannot
+    allocate often raises only "SystemError: error return without exception set"."""
+    return isinstance(error, MemoryError) or (isinstance(error, SystemError) and _memory_limited)
 
 
 @contextmanager
@@ -108,10 +115,13 @@ def _memory_limit(memory_mb: float) -> Iterator[None]:
     allowed = used + int(memory_mb * 2**20)
     if hard != resource.RLIM_INFINITY:
         allowed = min(allowed, hard)
+    global _memory_limited
     resource.setrlimit(resource.RLIMIT_DATA, (allowed, hard))
+    _memory_limited = True
     try:
         yield
     finally:
+        _memory_limited = False
         resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 

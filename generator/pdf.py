@@ -79,7 +79,10 @@ def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPo
             string=html, base_url=context.project.resolve().as_uri() + "/", url_fetcher=fetcher
         ).render(font_config=font_config())
         if fetcher.refused:
-            raise PosterError("; ".join(dict.fromkeys(fetcher.refused)), fetcher.refused_field)
+            refused = "; ".join(dict.fromkeys(fetcher.refused))
+            if fetcher.refused_field is None:  # not from the campaign: from the design
+                refused += f" (asked for by template '{context.job.template}')"
+            raise PosterError(refused, fetcher.refused_field)
         if len(document.pages) != expected_pages:
             raise PosterError(
                 f"the layout made {len(document.pages)} pages instead of {expected_pages}: "
