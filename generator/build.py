@@ -249,7 +249,7 @@ def _build_campaign(
             calls = [
                 (job, campaign, project, folder, keys[job.filename], limits) for job in to_build
             ]
-            futures = [(call, pool.submit(build_poster, *call)) for call in calls]
+            futures = [(call, recovery.submit(pool, build_poster, *call)) for call in calls]
             for call, future in futures:
                 try:
                     result = future.result()

@@ -22,7 +22,7 @@ import resource
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -144,6 +144,17 @@ class Recovery:
 
     def __init__(self) -> None:
         self.pool: ProcessPoolExecutor | None = None
+
+    @staticmethod
+    def submit(pool: Executor, function: Callable[..., T], *args) -> Future[T]:
+        """``pool.submit``; if the pool broke while posters were still being handed to it,
+        a future that says so, like those of the posters it had taken."""
+        try:
+            return pool.submit(function, *args)
+        except BrokenProcessPool as error:
+            broken: Future[T] = Future()
+            broken.set_exception(error)
+            return broken
 
     def run(self, function: Callable[..., T], *args) -> T | None:
         """``function(*args)`` in a worker; None when the worker died doing it."""

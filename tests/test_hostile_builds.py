@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ import generator.build
 from conftest import PROJECT, SMALL_CAMPAIGN, _guard, poster_pdfs
 from generator.build import build_campaign, build_poster
 from generator.cli import main
-from generator.limits import WORKER_DIED, Limits
+from generator.limits import WORKER_DIED, Limits, Recovery
 from generator.output import LOCK, build_lock, read_manifest, sha256
 from generator.plan import plan
 from generator.schema import load_campaign
@@ -291,6 +293,23 @@ def test_a_dying_worker_takes_no_other_poster_with_it(project, tmp_path, monkeyp
     assert by_place["bad-crossing"].error == WORKER_DIED
     assert by_place["test-crossing"].ok and by_place["third-crossing"].ok
     assert len(poster_pdfs(result.folder)) == 2
+
+
+def test_posters_handed_to_a_pool_that_already_broke_are_tried_again(project):
+    pool = ProcessPoolExecutor(max_workers=1)
+    with pytest.raises(BrokenProcessPool):
+        pool.submit(os._exit, 70).result()
+    future = Recovery.submit(pool, sum, [1, 2])  # pool.submit itself would raise here
+    with pytest.raises(BrokenProcessPool):
+        future.result()
+    recovery = Recovery()
+    try:
+        assert recovery.run(sum, [1, 2]) == 3
+        assert recovery.run(os._exit, 70) is None
+        assert recovery.run(sum, [3, 4]) == 7  # a fresh worker after the death
+    finally:
+        recovery.close()
+        pool.shutdown()
 
 
 # --- two builds at once ------------------------------------------------------------------
