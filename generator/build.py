@@ -10,19 +10,32 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .content import contact_state, placement_contacts
 from .inputs import job_key, templates_digest
-from .output import read_manifest, remove_leftovers, sha256, write_atomically, write_manifest
+from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, out_of_memory, poster_limits
+from .output import (
+    build_lock,
+    read_manifest,
+    remove_leftovers,
+    sha256,
+    write_atomically,
+    write_manifest,
+)
 from .plan import PosterJob, fit_seeds, plan
 from .profiles import PrintProfile, PrintSetup, ProfileError, resolve_print
 from .schema import Campaign, LoadedCampaign
+from .schema.loader import field_location
+
+LOGGER = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,6 +55,7 @@ class PosterResult:
     refused: bool = False  # not built: a draft in a --final build, or unverified for press
     contact_warnings: list[str] = field(default_factory=list)  # as of the day of the build
     profile: str | None = None  # the print profile it was made with
+    field: tuple | None = None  # the campaign field a failure comes from, for its line
 
     def manifest_entry(self) -> dict:
         job = self.job
@@ -91,22 +105,39 @@ def build_poster(
     inputs: str | None = None,
     print_setup: PrintSetup | None = None,
     fits: dict | None = None,
+    limits: Limits | None = None,
 ) -> PosterResult:
     """Make one poster and write it; never raises for a problem of this poster."""
+    from . import preflight  # noqa: F401  (loaded, like the renderer, before the limits)
+    from .pdf import font_config
+
     setup = print_setup or resolve_print(campaign, project, "digital")
-    result = _build_poster(job, campaign, project, folder, setup, fits or {})
+    font_config()  # the renderer's start-up is not the poster's: before the limits
+    try:
+        with poster_limits(limits):
+            result = _build_poster(job, campaign, project, folder, setup, fits or {})
+    except LIMIT_ERRORS as error:
+        result = PosterResult(job, False, error=(limits or Limits()).describe(error))
     result.inputs = inputs
     result.profile = setup.profile.name
     return result
 
 
-def seed_fits(seed: PosterJob, campaign: Campaign, project: Path, setup: PrintSetup) -> dict:
+def seed_fits(
+    seed: PosterJob,
+    campaign: Campaign,
+    project: Path,
+    setup: PrintSetup,
+    limits: Limits | None = None,
+) -> dict:
     """The scales a family's seed needs, when the seed itself is not being built."""
-    from .pdf import render_poster
+    from .pdf import font_config, render_poster
     from .templating import PosterContext
 
+    font_config()
     try:
-        return render_poster(PosterContext(seed, campaign, project, print_setup=setup)).fits
+        with poster_limits(limits):
+            return render_poster(PosterContext(seed, campaign, project, print_setup=setup)).fits
     except Exception:  # the seed's own build reports its problem; start from scratch
         return {}
 
@@ -165,7 +196,7 @@ def _build_poster(
             fits=rendered.fits,
         )
     except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
-        return PosterResult(job, False, error=str(error))
+        return PosterResult(job, False, error=str(error), field=getattr(error, "field", None))
     except TemplateSyntaxError as error:
         where = f"templates/{error.name}:{error.lineno}" if error.name else f"line {error.lineno}"
         return PosterResult(job, False, error=f"template error in {where}: {error.message}")
@@ -173,6 +204,8 @@ def _build_poster(
         where = _template_frame(error) or f"template '{job.template}'"
         return PosterResult(job, False, error=f"template error in {where}: {error}")
     except Exception as error:  # one poster's bug must not stop the others
+        if out_of_memory(error):  # a limit: build_poster reports it once memory is free again
+            raise MemoryError(str(error)) from error
         return PosterResult(
             job,
             False,
@@ -203,6 +236,8 @@ def build_campaign(
     final: bool = False,
     profile: str | None = None,
     today: dt.date | None = None,
+    limits: Limits | None = None,
+    on_wait: Callable[[str], None] = LOGGER.warning,
 ) -> CampaignResult:
     """Build the planned posters whose inputs changed (all of them with ``force``).
 
@@ -219,21 +254,62 @@ def build_campaign(
     ``profile`` names a print profile overriding the campaign's (``--profile``);
     a profile that cannot be used (a press profile without its ICC profile)
     fails every poster with the reason and leaves the output folder as it was.
+
+    ``limits`` bound each poster's time and memory (none by default). Two
+    builds of one campaign into one folder take turns: the second says so
+    through ``on_wait`` and waits.
     """
     campaign = loaded.campaign
-    today = today or dt.date.today()
-    contact_checks = _contact_checks(campaign, today)
     folder = output_root / campaign.id
-    poster_jobs = plan(campaign, only)
+    on_result = _locating(loaded, on_result)
     try:
         setup = resolve_print(campaign, project, profile)
     except ProfileError as error:
-        results = [PosterResult(job, False, error=f"print profile: {error}") for job in poster_jobs]
+        results = [
+            PosterResult(job, False, error=f"print profile: {error}")
+            for job in plan(campaign, only)
+        ]
         for result in results:
             on_result(result)
         return CampaignResult(campaign.id, folder, results)
     folder.mkdir(parents=True, exist_ok=True)
+    with build_lock(folder, on_wait):
+        return _build_campaign(
+            loaded, project, folder, only, jobs, executor, on_result, force, final, setup,
+            today or dt.date.today(), limits,
+        )  # fmt: skip
+
+
+def _locating(loaded: LoadedCampaign, on_result: Callable[[PosterResult], None]):
+    """Put the file, line and field in front of a failure that comes from one field."""
+
+    def report(result: PosterResult) -> None:
+        if not result.ok and result.field and result.error:
+            result.error = f"{field_location(loaded, result.field)}: {result.error}"
+            result.field = None
+        on_result(result)
+
+    return report
+
+
+def _build_campaign(
+    loaded: LoadedCampaign,
+    project: Path,
+    folder: Path,
+    only: Iterable[str],
+    jobs: int | None,
+    executor: Executor | None,
+    on_result: Callable[[PosterResult], None],
+    force: bool,
+    final: bool,
+    setup: PrintSetup,
+    today: dt.date,
+    limits: Limits | None,
+) -> CampaignResult:
+    campaign = loaded.campaign
+    contact_checks = _contact_checks(campaign, today)
     remove_leftovers(folder)
+    poster_jobs = plan(campaign, only)
     seeds = fit_seeds(plan(campaign), campaign)
     templates = templates_digest(project)
     keys = _input_keys(poster_jobs, seeds, campaign, project, templates, setup)
@@ -258,12 +334,16 @@ def build_campaign(
             to_build.append(job)
 
     workers = jobs or os.cpu_count() or 1
+    # The memory limit applies in worker processes only: one poster is built in a
+    # worker of its own when there is a memory limit, unless jobs=1 says otherwise.
+    alone = len(to_build) <= 1 and not (limits and limits.memory_mb)
     own = executor is None
     if own:
-        parallel = workers > 1 and len(to_build) > 1
-        executor = ProcessPoolExecutor(min(workers, len(to_build))) if parallel else _Inline()
+        pooled = workers > 1 and not alone and to_build
+        executor = ProcessPoolExecutor(min(workers, len(to_build))) if pooled else _Inline()
     try:
-        for result in _run(to_build, seeds, executor, campaign, project, folder, keys, setup):
+        calls = _Calls(executor, campaign, project, folder, keys, setup, limits)
+        for result in calls.run(to_build, seeds):
             results.append(result)
             on_result(result)
     finally:
@@ -271,8 +351,8 @@ def build_campaign(
             executor.shutdown(cancel_futures=True)
 
     for result in results:
-        result.contact_warnings = [s.describe() for s in contact_checks[result.job.placement_id, result.job.design_id]
-                                   if s.state != "ok"]  # fmt: skip
+        checks = contact_checks[result.job.placement_id, result.job.design_id]
+        result.contact_warnings = [check.describe() for check in checks if check.state != "ok"]
     manifest = _record(folder, campaign, results, loaded, previous, contact_checks)
     _write_proofs(folder, manifest, project, changed=any(not r.unchanged for r in results))
     return CampaignResult(campaign.id, folder, results, setup)
@@ -303,50 +383,78 @@ def _combined(*keys: str) -> str:
     return hashlib.sha256("\0".join(keys).encode()).hexdigest()
 
 
-def _run(
-    to_build: list[PosterJob],
-    seeds: dict[str, PosterJob],
-    executor: Executor,
-    campaign: Campaign,
-    project: Path,
-    folder: Path,
-    keys: dict[str, str],
-    setup: PrintSetup,
-) -> Iterator[PosterResult]:
-    """Build every job, each family's seed first, yielding results as they come.
+class _Calls:
+    """Hands the posters to the executor, each family's seed first, and yields the
+    results as they come.
 
     Every other member of a family waits for its seed's scales, then all of them
     go to the executor at once, so the workers stay busy. The scales a poster
     starts from depend only on the campaign, never on which posters this build
     includes: a seed that is not being built is laid out (not written) for them.
+    A poster whose worker died is tried again alone (``limits.Recovery``).
     """
-    members: dict[PosterJob, list[PosterJob]] = {}
-    for job in to_build:
-        seed = seeds[job.filename]
-        members.setdefault(seed, [])
-        if job != seed:
-            members[seed].append(job)
-    building = set(to_build)
-    pending: dict[Future, PosterJob | None] = {}  # a seed's future, or None: a member's
-    for seed in members:
-        if seed in building:
-            args = (seed, campaign, project, folder, keys[seed.filename], setup)
-            pending[executor.submit(build_poster, *args)] = seed
-        else:
-            pending[executor.submit(seed_fits, seed, campaign, project, setup)] = seed
-    while pending:
-        done, _ = wait(pending, return_when=FIRST_COMPLETED)
-        for future in done:
-            seed = pending.pop(future)
-            outcome = future.result()
-            if isinstance(outcome, PosterResult):
-                yield outcome
-            if seed is None:
-                continue
-            fits = outcome.fits if isinstance(outcome, PosterResult) else outcome
-            for job in members[seed]:
-                args = (job, campaign, project, folder, keys[job.filename], setup, fits or {})
-                pending[executor.submit(build_poster, *args)] = None
+
+    def __init__(self, executor, campaign, project, folder, keys, setup, limits):
+        self.executor, self.recovery = executor, Recovery()
+        self.campaign, self.project, self.folder = campaign, project, folder
+        self.keys, self.setup, self.limits = keys, setup, limits
+        self.pending: dict[Future, tuple[PosterJob, PosterJob | None, tuple]] = {}
+
+    def _poster(self, job: PosterJob, fits: dict | None, seed: PosterJob | None = None) -> None:
+        args = (job, self.campaign, self.project, self.folder, self.keys[job.filename])
+        call = (build_poster, *args, self.setup, fits, self.limits)
+        self.pending[self.recovery.submit(self.executor, *call)] = (job, seed, call)
+
+    def _seed_fits(self, seed: PosterJob) -> None:
+        call = (seed_fits, seed, self.campaign, self.project, self.setup, self.limits)
+        self.pending[self.recovery.submit(self.executor, *call)] = (seed, seed, call)
+
+    def run(self, to_build: list[PosterJob], seeds: dict[str, PosterJob]) -> Iterator[PosterResult]:
+        members: dict[PosterJob, list[PosterJob]] = {}
+        for job in to_build:
+            seed = seeds[job.filename]
+            members.setdefault(seed, [])
+            if job != seed:
+                members[seed].append(job)
+        building = set(to_build)
+        for seed in members:
+            if seed in building:
+                self._poster(seed, None, seed)
+            else:
+                self._seed_fits(seed)
+        try:
+            while self.pending:
+                done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job, seed, call = self.pending.pop(future)
+                    outcome = self._outcome(future, job, call)
+                    if isinstance(outcome, PosterResult):
+                        yield outcome
+                    if seed is None:
+                        continue  # a member's own result
+                    fits = outcome.fits if isinstance(outcome, PosterResult) else outcome
+                    for member in members[seed]:
+                        self._poster(member, fits or {})
+        finally:
+            self.recovery.close()
+
+    def _outcome(self, future: Future, job: PosterJob, call: tuple):
+        """The call's result; if its worker died, the result of trying it again alone."""
+        fits_only = call[0] is seed_fits
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            outcome = self.recovery.run(*call)
+            if outcome is None:
+                return {} if fits_only else PosterResult(job, False, error=WORKER_DIED)
+            return outcome
+        except Exception as error:  # the worker could not even start this call
+            if fits_only:
+                return {}
+            return PosterResult(
+                job, False, error=f"unexpected {type(error).__name__}: {error}",
+                detail=traceback.format_exc(),
+            )  # fmt: skip
 
 
 class _Inline(Executor):
@@ -354,7 +462,10 @@ class _Inline(Executor):
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         future: Future = Future()
-        future.set_result(fn(*args, **kwargs))
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:
+            future.set_exception(error)
         return future
 
 

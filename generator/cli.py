@@ -25,6 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from .limits import DEFAULT_MEMORY_MB, DEFAULT_SECONDS
 from .profiles import PROFILE_NAMES
 from .schema import CampaignError, LoadedCampaign, json_schema, load_campaign
 
@@ -106,13 +107,46 @@ def main() -> None:
     default=None,
     help="Print profile, overriding the campaign's print.profile [default: the campaign's].",
 )
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(0),
+    default=DEFAULT_SECONDS,
+    show_default=True,
+    metavar="SECONDS",
+    help="Most time one poster may take; a poster over it fails alone (0: no limit).",
+)
+@click.option(
+    "--memory-limit",
+    type=click.FloatRange(0),
+    default=DEFAULT_MEMORY_MB,
+    show_default=True,
+    metavar="MB",
+    help="Most memory one poster may add to its worker process (0: no limit; "
+    "not applied with --jobs 1, which builds in this process).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures and the summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Show warnings and tracebacks of failures.")
 @project_option
-def build(campaigns, output, only, jobs, force, final, profile, quiet, verbose, project) -> None:
+def build(
+    campaigns,
+    output,
+    only,
+    jobs,
+    force,
+    final,
+    profile,
+    time_limit,
+    memory_limit,
+    quiet,
+    verbose,
+    project,
+) -> None:
     """Build the posters of CAMPAIGNS (default: every file in campaigns/)."""
     from .build import build_campaign
+    from .limits import Limits
     from .plan import plan
+
+    limits = Limits(seconds=time_limit or None, memory_mb=memory_limit or None)
 
     loaded, any_invalid = _load_all(project, campaigns)
     failed = 0
@@ -152,6 +186,8 @@ def build(campaigns, output, only, jobs, force, final, profile, quiet, verbose, 
                 force=force,
                 final=final,
                 profile=profile,
+                limits=limits,
+                on_wait=lambda message: console.print(f"  [yellow]{escape(message)}[/yellow]"),
             )
         failed += len(result.failed)
         _summary(result, time.monotonic() - started)

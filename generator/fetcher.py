@@ -4,7 +4,9 @@ WeasyPrint fetches every stylesheet, image and font a document names. A
 template or a campaign from outside the team could name ``file:///etc/passwd``
 or a web address; this fetcher serves ``data:`` URLs and regular files under
 the allowed folders, after resolving links, and refuses everything else. Each
-refusal is recorded, so the build can fail the poster and say why.
+refusal is recorded and logged with the poster and template, and with the
+campaign field the URL came from when it came from one (an asset path), so the
+build can fail the poster and say where.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .schema.loader import format_loc
+
 LOGGER = logging.getLogger(__name__)
 ALLOWED_FOLDERS = ("templates", "assets")
 MAX_RESOURCE_BYTES = 50_000_000
@@ -26,11 +30,13 @@ class RefusedURL(ValueError):
 
 
 class ProjectURLFetcher(URLFetcher):
-    def __init__(self, project: Path, context: str = ""):
+    def __init__(self, project: Path, context: str = "", fields: dict[str, tuple] | None = None):
         super().__init__(timeout=1, allowed_protocols={"file", "data"}, allow_redirects=False)
         self.roots = [(project / folder).resolve() for folder in ALLOWED_FOLDERS]
-        self.context = context  # which poster asked, for the log
+        self.context = context  # which poster and template asked, for the log
+        self.fields = fields if fields is not None else {}  # URL -> campaign field it came from
         self.refused: list[str] = []
+        self.refused_field: tuple | None = None  # the first refused URL's field, if known
 
     def fetch(self, url, headers=None):
         scheme = urlsplit(url).scheme.lower()
@@ -64,5 +70,9 @@ class ProjectURLFetcher(URLFetcher):
     def _refuse(self, url: str, why: str):
         message = f"refused {url[:200]}: {why}"
         self.refused.append(message)
-        LOGGER.warning("%s%s", f"{self.context}: " if self.context else "", message)
+        field = self.fields.get(url)
+        if field and self.refused_field is None:
+            self.refused_field = field
+        source = f" (from campaign field {format_loc(field)})" if field else ""
+        LOGGER.warning("%s%s%s", f"{self.context}: " if self.context else "", message, source)
         raise RefusedURL(message)

@@ -58,12 +58,26 @@ def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _asset_digest(project: Path, path: str) -> str:
+    """An asset's digest; one changed into a link out of assets/, or removed, since the
+    campaign was loaded is not read (the renderer refuses it and says where)."""
+    real = (project / path).resolve()
+    if not real.is_relative_to((project / "assets").resolve()) or not real.is_file():
+        return f"unusable: {real}"
+    return _file_digest(real)
+
+
 def templates_digest(project: Path) -> str:
     """Every template file: a change to a shared one affects every design."""
     digest = hashlib.sha256()
     root = project / "templates"
+    inside = root.resolve()
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + _file_digest(path).encode())
+        # A link out of templates/ is never read (the renderer refuses it too): its target
+        # stands for it.
+        real = path.resolve()
+        content = _file_digest(path) if real.is_relative_to(inside) else f"-> {real}"
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + content.encode())
     return digest.hexdigest()
 
 
@@ -104,7 +118,7 @@ def job_key(
         "tool": tool_version(),
         "data": data,
         "templates": templates,
-        "assets": {path: _file_digest(project / path) for path in assets},
+        "assets": {path: _asset_digest(project, path) for path in assets},
         "fonts": fonts_digest(),
         "print": print_key,
     }

@@ -6,13 +6,17 @@ the new complete file, never a torn one, even when a build is killed.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 MANIFEST = "manifest.json"
+LOCK = ".build.lock"
 
 
 def _file_mode() -> int:
@@ -60,3 +64,21 @@ def read_manifest(folder: Path) -> dict:
 def write_manifest(folder: Path, manifest: dict) -> None:
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
     write_atomically(folder / MANIFEST, text.encode("utf-8"))
+
+
+@contextmanager
+def build_lock(folder: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
+    """Hold the folder's build lock: two builds into one folder take turns, so the
+    manifest, the proof sheet and the PDFs always come from one build. The lock
+    is the kernel's (flock), so a killed build never leaves it held."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait(f"waiting for another build of {folder} to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -35,6 +35,10 @@ MAX_FIT_ROUNDS = 8
 class PosterError(Exception):
     """This poster cannot be made; the message says which text or resource and why."""
 
+    def __init__(self, message: str, field: tuple | None = None):
+        super().__init__(message)
+        self.field = field  # the campaign field at fault, when one is
+
 
 @dataclass(frozen=True)
 class Overflow:
@@ -102,7 +106,11 @@ def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPo
     would put a text below this format's floor is raised to the floor first.
     """
     env = environment(context.project)
-    fetcher = ProjectURLFetcher(context.project, context=context.job.name)
+    fetcher = ProjectURLFetcher(
+        context.project,
+        context=f"poster {context.job.name} (template '{context.job.template}')",
+        fields=context.url_fields,
+    )
     fits: Fits = dict(context.fits)
     for _ in range(MAX_FIT_ROUNDS):
         context.fits = fits
@@ -112,7 +120,10 @@ def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPo
         ).render(font_config=font_config(), cache=_fresh_image_cache())
         _stamp_new_images()
         if fetcher.refused:
-            raise PosterError("; ".join(dict.fromkeys(fetcher.refused)))
+            refused = "; ".join(dict.fromkeys(fetcher.refused))
+            if fetcher.refused_field is None:  # not from the campaign: from the design
+                refused += f" (asked for by template '{context.job.template}')"
+            raise PosterError(refused, fetcher.refused_field)
         if len(document.pages) != expected_pages:
             raise PosterError(
                 f"the layout made {len(document.pages)} pages instead of {expected_pages}: "
@@ -130,7 +141,10 @@ def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPo
                 context, overflow, fits.get((overflow.key, overflow.lang), 1.0)
             )
     worst = overflows[0]
-    raise PosterError(_overflow_message(context, worst, "still does not fit after shrinking"))
+    raise PosterError(
+        _overflow_message(context, worst, "still does not fit after shrinking"),
+        context.text_fields.get((worst.key, worst.lang)),
+    )
 
 
 def _shrunk_scale(context: PosterContext, overflow: Overflow, scale: float) -> float:
@@ -138,7 +152,10 @@ def _shrunk_scale(context: PosterContext, overflow: Overflow, scale: float) -> f
     size_at_unit_scale = overflow.font_size_mm / scale
     floor_scale = floor_mm / size_at_unit_scale
     if scale <= floor_scale * 1.001:
-        raise PosterError(_overflow_message(context, overflow, "does not fit even at its floor"))
+        raise PosterError(
+            _overflow_message(context, overflow, "does not fit even at its floor"),
+            context.text_fields.get((overflow.key, overflow.lang)),
+        )
     # A single line shrinks with its size; wrapped text grows with the square of
     # its size (longer lines, and taller), so shrink it by the square root.
     needed = overflow.ratio if overflow.lines <= 1 else math.sqrt(overflow.ratio)

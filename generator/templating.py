@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
-from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -29,10 +30,11 @@ from .plan import PosterJob
 from .profiles import PrintSetup
 from .qr import QrImage, make_qr, payload
 from .schema import Campaign
-from .typeset.fonts import check_coverage, text_width_em
+from .typeset.fonts import FontError, check_coverage, text_width_em
 from .typeset.segment import WORD_JOINER, insert_breaks, keep_words
 
 Fits = dict[tuple[str, str], float]
+Field = tuple[str | int, ...]  # a path into the campaign file, e.g. ("messages", "call", "lo")
 TEMPLATE_METADATA = "template.toml"
 MAX_PAGES = 4
 
@@ -139,16 +141,36 @@ class PosterContext:
     project: Path
     fits: Fits = field(default_factory=dict)
     print_setup: PrintSetup | None = None  # colours in CMYK or sRGB; default: sRGB
+    # Which campaign field each text and each asset URL comes from, so that a
+    # problem found while rendering can name its line in the campaign file.
+    text_fields: dict[tuple[str, str], Field] = field(default_factory=dict)
+    url_fields: dict[str, Field] = field(default_factory=dict)
 
     def __post_init__(self):
         self.design = self.campaign.design(self.job.design_id)
-        self.placement = next(p for p in self.campaign.placements if p.id == self.job.placement_id)
+        self.design_index = self.campaign.designs.index(self.design)
+        self.placement_index, self.placement = next(
+            (i, p) for i, p in enumerate(self.campaign.placements) if p.id == self.job.placement_id
+        )
 
-    def text(self, key: str, lang: str, value: str | None = None, where: str | None = None) -> Text:
+    def text(
+        self,
+        key: str,
+        lang: str,
+        value: str | None = None,
+        where: str | None = None,
+        source: Field | None = None,
+    ) -> Text:
         raw = value if value is not None else self.campaign.messages[key][lang]
         raw = fill_placeholders(raw, self.campaign)  # "{number:la-1554}": the contact's number
+        source = (*source, lang) if source else ("messages", key, lang)
+        self.text_fields[(key, lang)] = source
         alternative = self.design.fonts.get(lang)
-        check_coverage(raw, lang, where or f"message '{key}'", alternative)
+        try:
+            check_coverage(raw, lang, where or f"message '{key}'", alternative)
+        except FontError as error:
+            error.field = source
+            raise
         width = _width_em(raw, font_stack(lang, alternative))
         return Text(key, lang, _with_breaks(raw, lang), self.fits.get((key, lang), 1.0), width)
 
@@ -156,10 +178,11 @@ class PosterContext:
         first, second = self.job.languages
         return Pair(self.text(key, first), self.text(key, second))
 
-    def named_pair(self, key: str, names: dict[str, str], where: str) -> Pair:
+    def named_pair(self, key: str, names: dict[str, str], where: str, source: Field) -> Pair:
         first, second = self.job.languages
         return Pair(
-            self.text(key, first, names[first], where), self.text(key, second, names[second], where)
+            self.text(key, first, names[first], where, source),
+            self.text(key, second, names[second], where, source),
         )
 
     @cached_property
@@ -168,8 +191,12 @@ class PosterContext:
         qr = self.design.qr
         return _qr(payload(qr, self.campaign)) if qr else None
 
-    def asset_url(self, path: str | None) -> str | None:
-        return (self.project / path).resolve().as_uri() if path else None
+    def asset_url(self, path: str | None, source: Field) -> str | None:
+        if not path:
+            return None
+        url = (self.project / path).resolve().as_uri()
+        self.url_fields[url] = source
+        return url
 
     def language_css(self, lang: Language) -> Markup:
         """CSS built from declared font names only (never campaign text), so safe to print."""
@@ -189,6 +216,7 @@ class PosterContext:
         first, second = job.languages
         contacts = [campaign.contact(c) for c in (*design.contacts, *self.placement.contacts)]
         organisations = [campaign.organisation(o) for o in design.organisations]
+        at_design = ("designs", self.design_index)
         return {
             "page": {
                 "width": width,
@@ -209,14 +237,14 @@ class PosterContext:
             "subheadline": self.pair(design.subheadline) if design.subheadline else None,
             "messages": [
                 {
-                    "icon": self.asset_url(slot.icon),
+                    "icon": self.asset_url(slot.icon, (*at_design, "messages", i, "icon")),
                     "text": self.pair(slot.text),
                     "group": self.pair(slot.group) if slot.group else None,
                 }
-                for slot in design.messages
+                for i, slot in enumerate(design.messages)
             ],
             "texts": {name: self.pair(key) for name, key in design.texts.items()},
-            "illustration": self.asset_url(design.illustration),
+            "illustration": self.asset_url(design.illustration, (*at_design, "illustration")),
             "qr": self._qr_variables(),
             "call_to_action": self.pair(design.call_to_action),
             "place_label": self.pair(design.place_label) if design.place_label else None,
@@ -224,14 +252,18 @@ class PosterContext:
                 f"place-{self.placement.id}",
                 self.placement.name,
                 f"placement '{self.placement.id}' name",
+                ("placements", self.placement_index, "name"),
             ),
-            "pictogram": self.asset_url(design.pictogram),
+            "pictogram": self.asset_url(design.pictogram, (*at_design, "pictogram")),
             "contacts": [
                 {
                     "number": contact.number,
                     "country": contact.country,
                     "name": self.named_pair(
-                        f"contact-{contact.id}", contact.name, f"contact '{contact.id}' name"
+                        f"contact-{contact.id}",
+                        contact.name,
+                        f"contact '{contact.id}' name",
+                        ("contacts", campaign.contacts.index(contact), "name"),
                     ),
                 }
                 for contact in contacts
@@ -242,7 +274,9 @@ class PosterContext:
                         (org.name[lang] for lang in (*job.languages, "en") if lang in org.name),
                         org.id,
                     ),
-                    "logo": self.asset_url(org.logo),
+                    "logo": self.asset_url(
+                        org.logo, ("organisations", campaign.organisations.index(org), "logo")
+                    ),
                 }
                 for org in organisations
             ],
@@ -264,12 +298,28 @@ class PosterContext:
         }
 
 
+class ProjectTemplateLoader(FileSystemLoader):
+    """Templates from templates/ only. Jinja already refuses names with '..'; this also
+    refuses a link that leads out of the folder, before anything is read through it."""
+
+    def get_source(self, environment, template):
+        pieces = split_template_path(template)
+        for folder in self.searchpath:
+            root = Path(folder).resolve()
+            candidate = Path(folder, *pieces)
+            if candidate.is_file():
+                if not candidate.resolve().is_relative_to(root):
+                    raise TemplateNotFound(f"{template} (a link to a file outside templates/)")
+                break
+        return super().get_source(environment, template)
+
+
 @cache
 def environment(project: Path) -> SandboxedEnvironment:
     """One environment per project, so each template compiles once per process
     (Jinja still reloads a template whose file changed)."""
     return SandboxedEnvironment(
-        loader=FileSystemLoader(project / "templates"),
+        loader=ProjectTemplateLoader(project / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,

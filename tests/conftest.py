@@ -1,10 +1,16 @@
-"""Shared fixtures. Every test runs with network connections blocked."""
+"""Shared fixtures. Every test runs with network connections blocked, and with
+files outside the project, the temporary folders and the Python installation
+out of reach (see ``READABLE``)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
+import sys
+import sysconfig
+import tempfile
 import textwrap
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +42,88 @@ def network_blocked():
     with pytest.MonkeyPatch.context() as patch:
         _refuse_connections(patch)
         yield
+
+
+# --- no file outside the project is opened ------------------------------------------
+#
+# An audit hook sees every file Python opens (open(), os.open, io), in this process
+# and in the worker processes it forks; not what C libraries open themselves (Pango
+# and fontconfig read fonts and their configuration through libc). Allowed: the
+# project, the temporary folders (tests' projects live there), the Python
+# installation and virtual environment, the system's fonts and the tool's font
+# configuration cache, the system's ICC colour profiles, and a few system files the
+# standard library reads.
+# Anything else is refused (PermissionError) and fails the test that did it.
+
+
+def _real(path: str | Path) -> str:
+    return os.path.realpath(path)
+
+
+_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "poster-generator"
+READABLE = sorted(
+    {
+        _real(path)
+        for path in (
+            PROJECT,
+            tempfile.gettempdir(),
+            _CACHE,
+            sys.prefix,
+            sys.base_prefix,
+            sys.exec_prefix,
+            *sysconfig.get_paths().values(),
+            "/usr/share/fonts",
+            "/usr/local/share/fonts",
+            "/usr/share/zoneinfo",
+            "/usr/share/color",  # ICC profiles for press output (generator/profiles.py)
+        )
+    }
+)
+READABLE_FILES = {"/dev/null", "/dev/urandom", "/etc/localtime", "/etc/mime.types"}
+_guard = {"active": False, "busy": False, "refused": []}
+
+
+def _readable(path: str) -> bool:
+    if path in READABLE_FILES or path.startswith("/proc/self/"):
+        return True
+    real = _real(path)
+    return real in READABLE_FILES or any(
+        real == root or real.startswith(root + os.sep) for root in READABLE
+    )
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event != "open" or not _guard["active"] or _guard["busy"]:
+        return
+    path = args[0]
+    if not isinstance(path, str | bytes | os.PathLike):
+        return  # a file descriptor
+    _guard["busy"] = True  # realpath must not come back here
+    try:
+        path = os.path.abspath(os.fsdecode(path))
+        if not _readable(path):
+            _guard["refused"].append(path)
+            raise PermissionError(f"a test opened a file outside the project: {path}")
+    finally:
+        _guard["busy"] = False
+
+
+sys.addaudithook(_audit)  # cannot be removed again: the fixture below switches it
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _files_guarded():
+    _guard["active"] = True
+    yield
+    _guard["active"] = False
+
+
+@pytest.fixture(autouse=True)
+def no_files_outside_the_project(_files_guarded):
+    """Fails a test (or a module fixture before it) that opened a file outside."""
+    yield
+    refused, _guard["refused"] = _guard["refused"], []
+    assert not refused, f"files outside the project were opened: {refused}"
 
 
 def make_project(root: Path) -> Path:

@@ -228,3 +228,21 @@ def test_weasyprint_render_refuses_and_records_without_network(project, connecti
     # WeasyPrint went through the fetcher for every resource, the allowed one included.
     assert (project / "assets" / "logos" / "mlsw.svg").resolve().as_uri() in served
     assert connections == []
+
+
+def test_a_refusal_names_the_campaign_field_the_url_came_from(project, caplog):
+    outside = "file:///etc/passwd"
+    fetcher = ProjectURLFetcher(
+        project,
+        context="poster x (template 'border-sign')",
+        fields={outside: ("designs", 0, "pictogram")},
+    )
+    with pytest.raises(RefusedURL):
+        fetcher.fetch("http://example.com/x.css")  # from the template: no field
+    assert fetcher.refused_field is None
+    with pytest.raises(RefusedURL):
+        fetcher.fetch(outside)
+    assert fetcher.refused_field == ("designs", 0, "pictogram")
+    logged = [record.getMessage() for record in caplog.records]
+    assert logged[0].startswith("poster x (template 'border-sign'): refused http://example.com")
+    assert logged[1].endswith("(from campaign field designs[0].pictogram)")

@@ -9,18 +9,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    NodeEvent,
+    ScalarEvent,
+)
+from ruamel.yaml.reader import ReaderError
 
+from .characters import MAX_VALUE_CHARS, character_problem, describe
 from .models import Campaign
 from .references import Loc, check_references
 
 MAX_FILE_BYTES = 5_000_000
+# A campaign nests six levels deep and the sample has some 1,200 values. Deeper
+# nesting makes the YAML parser slow down quadratically and then overflow the
+# stack; ever more values make it slow (some 50 µs each): both are refused early.
+MAX_DEPTH = 20
+MAX_NODES = 50_000
+MAX_SHOWN_CHARS = 80  # of a key or value repeated in a message
 
 
 @dataclass(frozen=True)
@@ -66,8 +82,10 @@ def load_campaign(path: Path, project: Path | None = None) -> LoadedCampaign:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        message = f"not UTF-8 text (byte {error.start})"
-        raise CampaignError([Problem(shown, 0, 0, "", message)]) from None
+        before = raw[: error.start]
+        line, column = before.count(b"\n") + 1, len(before) - (before.rfind(b"\n") + 1) + 1
+        message = f"not UTF-8 text (byte {error.start}: {raw[error.start : error.end]!r})"
+        raise CampaignError([Problem(shown, line, column, "", message)]) from None
 
     return LoadedCampaign(parse_campaign(text, shown, project), path, text)
 
@@ -76,7 +94,12 @@ def parse_campaign(text: str, shown: str, project: Path | None = None) -> Campai
     """Validate a campaign file's text; ``shown`` names the file in problems."""
     tree = _parse_yaml(text, shown)
     if not isinstance(tree, CommentedMap):
-        raise CampaignError([Problem(shown, 1, 1, "", "expected a mapping of campaign fields")])
+        line, column = (tree.lc.line + 1, tree.lc.col + 1) if hasattr(tree, "lc") else (1, 1)
+        message = "expected a mapping of campaign fields"
+        raise CampaignError([Problem(shown, line, column, "", message)])
+    problems = list(_character_problems(tree, (), shown))
+    if problems:
+        raise CampaignError(problems)
 
     try:
         campaign = Campaign.model_validate(tree, context={"project": project})
@@ -109,18 +132,45 @@ def _asset_locations(node, shown: str) -> Iterable[tuple[str, str]]:
     return found.items()
 
 
+class _Constructor(RoundTripConstructor):
+    """Says where a value that cannot be converted is (a date of month 13, a number of
+    10,000 digits) instead of letting Python's ``ValueError`` escape without a line."""
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as error:
+            why = str(error).split(";")[0]  # not Python's advice to programmers
+            message = f"cannot read this value: {why}"
+            raise ConstructorError(None, None, message, node.start_mark) from None
+
+
+def field_location(loaded: LoadedCampaign, loc: Loc) -> str:
+    """``file:line:column: field`` of a field of a campaign that loaded, for a
+    problem found later, while building (a character no font has, a refused URL)."""
+    line, column = _locate(_tree(loaded.source), loc, point_at_key=False)
+    return f"{_display_path(loaded.path)}:{line}:{column}: {_field(loc)}"
+
+
+@lru_cache(maxsize=4)
+def _tree(source: str) -> CommentedMap:
+    return YAML(typ="rt").load(source)
+
+
 def _parse_yaml(text: str, shown: str):
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     yaml.allow_duplicate_keys = False
     try:
-        # Aliases can multiply a small file into gigabytes (a "YAML bomb"), and a
-        # campaign has no need of them: refuse them before building anything.
-        for event in yaml.parse(text):
-            if isinstance(event, AliasEvent):
-                mark = event.start_mark
-                message = "YAML aliases (*name) are not allowed in campaign files"
-                raise CampaignError([Problem(shown, mark.line + 1, mark.column + 1, "", message)])
+        _check_events(yaml, text, shown)
         return yaml.load(text)
+    except ReaderError as error:
+        # A raw control character: the reader knows only its offset in the text.
+        before = text[: error.position]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        char = chr(error.character) if isinstance(error.character, int) else error.character
+        message = f"character {describe(char)} is not allowed in a YAML file ({error.reason})"
+        raise CampaignError([Problem(shown, line, column, "", message)]) from None
     except MarkedYAMLError as error:
         # An unclosed bracket or quote is noticed lines later: point at where it opened
         # (the context) and say where the parser gave up.
@@ -133,9 +183,62 @@ def _parse_yaml(text: str, shown: str):
             gave_up = error.problem_mark
             message += f" (noticed at line {gave_up.line + 1}, column {gave_up.column + 1})"
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        message = _shorten(message, 300)
         raise CampaignError([Problem(shown, line, column, "", f"YAML: {message}")]) from None
     except YAMLError as error:
         raise CampaignError([Problem(shown, 0, 0, "", f"YAML: {error}")]) from None
+
+
+def _check_events(yaml: YAML, text: str, shown: str) -> None:
+    """Refuse what a campaign never needs and a hostile file could abuse, before
+    anything is built from the file."""
+    depth = nodes = 0
+    for event in yaml.parse(text):
+        message = None
+        if isinstance(event, AliasEvent):
+            # Aliases can multiply a small file into gigabytes (a "YAML bomb").
+            message = "YAML aliases (*name) are not allowed in campaign files"
+        elif isinstance(event, NodeEvent) and getattr(event, "tag", None):
+            tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
+            message = f"YAML tags ({tag}) are not allowed in campaign files; quote the value"
+        elif isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                message = f"nested more than {MAX_DEPTH} levels deep"
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, ScalarEvent) and len(event.value) > MAX_VALUE_CHARS:
+            # Checked again with the field's name later; here to stop before loading it.
+            message = (
+                f"a value of {len(event.value):,} characters; the limit is {MAX_VALUE_CHARS:,}"
+            )
+        if isinstance(event, NodeEvent):
+            nodes += 1
+            if nodes > MAX_NODES:
+                message = f"more than {MAX_NODES:,} values: split the campaign into several files"
+        if message:
+            mark = event.start_mark
+            raise CampaignError([Problem(shown, mark.line + 1, mark.column + 1, "", message)])
+
+
+def _character_problems(node, loc: Loc, shown: str):
+    """A problem for each key or text holding characters no campaign may hold."""
+    if isinstance(node, CommentedMap):
+        for key, value in node.items():
+            if isinstance(key, str) and (why := character_problem(key)):
+                line, column = node.lc.key(key)
+                yield Problem(shown, line + 1, column + 1, _field(loc), f"key: {why}")
+                continue
+            if isinstance(value, str) and (why := character_problem(value)):
+                line, column = node.lc.value(key)
+                yield Problem(shown, line + 1, column + 1, _field((*loc, key)), why)
+            yield from _character_problems(value, (*loc, key), shown)
+    elif isinstance(node, CommentedSeq):
+        for index, value in enumerate(node):
+            if isinstance(value, str) and (why := character_problem(value)):
+                line, column = node.lc.item(index)
+                yield Problem(shown, line + 1, column + 1, _field((*loc, index)), why)
+            yield from _character_problems(value, (*loc, index), shown)
 
 
 def _from_pydantic(error: dict, tree: CommentedMap, shown: str) -> Problem:
@@ -157,7 +260,16 @@ def _from_pydantic(error: dict, tree: CommentedMap, shown: str) -> Problem:
 
 def _at(tree, loc: Loc, shown: str, message: str, point_at_key: bool = False) -> Problem:
     line, column = _locate(tree, loc, point_at_key)
-    return Problem(shown, line, column, format_loc(loc), message)
+    return Problem(shown, line, column, _field(loc), _shorten(message, 1000))
+
+
+def _field(loc: Loc) -> str:
+    """The field path, each key cut short: a key may be a megabyte of someone's text."""
+    return format_loc(_shorten(s) if isinstance(s, str) else s for s in loc)
+
+
+def _shorten(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _locate(tree, loc: Iterable[str | int], point_at_key: bool) -> tuple[int, int]:

@@ -12,6 +12,7 @@ character is an error before rendering: ``check_coverage`` names it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -96,7 +97,7 @@ def private_fontconfig(cache_root: Path | None = None) -> Path:
     links.mkdir(parents=True, exist_ok=True)
     for i, file in enumerate(files):
         link = links / f"{i:03d}-{file.name}"
-        if not link.exists():
+        with contextlib.suppress(FileExistsError):  # two builds starting at once both make it
             link.symlink_to(file)
     text = (
         '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
