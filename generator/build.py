@@ -30,7 +30,7 @@ from .output import (
     write_atomically,
     write_manifest,
 )
-from .plan import PosterJob, fit_seeds, plan
+from .plan import PosterJob, fit_seeds, plan, select
 from .profiles import PrintProfile, PrintSetup, ProfileError, resolve_print
 from .schema import Campaign, LoadedCampaign
 from .schema.loader import field_location
@@ -309,8 +309,9 @@ def _build_campaign(
     campaign = loaded.campaign
     contact_checks = _contact_checks(campaign, today)
     remove_leftovers(folder)
-    poster_jobs = plan(campaign, only)
-    seeds = fit_seeds(plan(campaign), campaign)
+    planned = plan(campaign)
+    poster_jobs = select(planned, only)
+    seeds = fit_seeds(planned, campaign)
     templates = templates_digest(project)
     keys = _input_keys(poster_jobs, seeds, campaign, project, templates, setup)
     previous = _previous_entries(folder)
@@ -353,7 +354,7 @@ def _build_campaign(
     for result in results:
         checks = contact_checks[result.job.placement_id, result.job.design_id]
         result.contact_warnings = [check.describe() for check in checks if check.state != "ok"]
-    manifest = _record(folder, campaign, results, loaded, previous, contact_checks)
+    manifest = _record(folder, campaign, planned, results, loaded, previous, contact_checks)
     _write_proofs(folder, manifest, project, changed=any(not r.unchanged for r in results))
     return CampaignResult(campaign.id, folder, results, setup)
 
@@ -526,15 +527,16 @@ def _unchanged(job: PosterJob, entry: dict) -> PosterResult:
 def _record(
     folder: Path,
     campaign: Campaign,
+    jobs: list[PosterJob],
     results: list[PosterResult],
     loaded,
     previous: dict[str, dict],
-    contact_checks: dict[str, list],
+    contact_checks: dict[tuple[str, str], list],
 ) -> dict:
-    """Write the manifest: this build's posters, plus earlier ones it did not rebuild."""
+    """Write the manifest: this build's posters, plus earlier ones it did not rebuild
+    (``jobs``: every poster the campaign plans)."""
     built = {r.job.filename: r for r in results}
     posters = []
-    jobs = plan(campaign)
     for job in jobs:
         # A poster that went from draft to final or back: its file under the other
         # name shows content that is no longer the campaign's.

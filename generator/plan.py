@@ -108,10 +108,15 @@ def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:
                         held_back=waiting,
                     )
                 )
+    return select(jobs, only)
+
+
+def select(jobs: list[PosterJob], only: Iterable[str] = ()) -> list[PosterJob]:
+    """The jobs that the ``only`` patterns match (all of them without patterns)."""
     filters = list(only)
-    if filters:
-        jobs = [job for job in jobs if any(_matches(job, f) for f in filters)]
-    return jobs
+    if not filters:
+        return list(jobs)
+    return [job for job in jobs if any(_matches(job, f) for f in filters)]
 
 
 def _matches(job: PosterJob, pattern: str) -> bool:

@@ -15,11 +15,11 @@ from pathlib import Path
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
-    CollectionEndEvent,
     CollectionStartEvent,
     NodeEvent,
     ScalarEvent,
@@ -160,9 +160,9 @@ def _tree(source: str) -> CommentedMap:
 def _parse_yaml(text: str, shown: str):
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor
+    yaml.Composer = type("Composer", (_CheckingComposer,), {"shown": shown})
     yaml.allow_duplicate_keys = False
     try:
-        _check_events(yaml, text, shown)
         return yaml.load(text)
     except ReaderError as error:
         # A raw control character: the reader knows only its offset in the text.
@@ -189,36 +189,45 @@ def _parse_yaml(text: str, shown: str):
         raise CampaignError([Problem(shown, 0, 0, "", f"YAML: {error}")]) from None
 
 
-def _check_events(yaml: YAML, text: str, shown: str) -> None:
-    """Refuse what a campaign never needs and a hostile file could abuse, before
-    anything is built from the file."""
-    depth = nodes = 0
-    for event in yaml.parse(text):
-        message = None
-        if isinstance(event, AliasEvent):
-            # Aliases can multiply a small file into gigabytes (a "YAML bomb").
-            message = "YAML aliases (*name) are not allowed in campaign files"
-        elif isinstance(event, NodeEvent) and getattr(event, "tag", None):
-            tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
-            message = f"YAML tags ({tag}) are not allowed in campaign files; quote the value"
-        elif isinstance(event, CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                message = f"nested more than {MAX_DEPTH} levels deep"
-        elif isinstance(event, CollectionEndEvent):
-            depth -= 1
-        elif isinstance(event, ScalarEvent) and len(event.value) > MAX_VALUE_CHARS:
-            # Checked again with the field's name later; here to stop before loading it.
-            message = (
-                f"a value of {len(event.value):,} characters; the limit is {MAX_VALUE_CHARS:,}"
-            )
-        if isinstance(event, NodeEvent):
-            nodes += 1
-            if nodes > MAX_NODES:
-                message = f"more than {MAX_NODES:,} values: split the campaign into several files"
+def _event_problem(event, depth: int, nodes: int) -> str | None:
+    """What a campaign never needs and a hostile file could abuse, in one parser event."""
+    if isinstance(event, AliasEvent):
+        # Aliases can multiply a small file into gigabytes (a "YAML bomb").
+        return "YAML aliases (*name) are not allowed in campaign files"
+    if isinstance(event, NodeEvent) and getattr(event, "tag", None):
+        tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
+        return f"YAML tags ({tag}) are not allowed in campaign files; quote the value"
+    if depth > MAX_DEPTH:
+        return f"nested more than {MAX_DEPTH} levels deep"
+    if isinstance(event, ScalarEvent) and len(event.value) > MAX_VALUE_CHARS:
+        # Checked again with the field's name later; here to stop before loading it.
+        return f"a value of {len(event.value):,} characters; the limit is {MAX_VALUE_CHARS:,}"
+    if nodes > MAX_NODES:
+        return f"more than {MAX_NODES:,} values: split the campaign into several files"
+    return None
+
+
+class _CheckingComposer(Composer):
+    """Builds the tree, checking each node's event as the parser makes it: a refused
+    file stops at its first problem, before anything is built from it, in the same
+    single pass over the text."""
+
+    shown = ""  # the file's name in messages, set per load
+
+    def compose_node(self, parent, index):
+        event = self.parser.peek_event()
+        opens = isinstance(event, CollectionStartEvent)
+        self.levels = getattr(self, "levels", 0) + opens
+        self.nodes = getattr(self, "nodes", 0) + 1
+        message = _event_problem(event, self.levels, self.nodes)
         if message:
             mark = event.start_mark
-            raise CampaignError([Problem(shown, mark.line + 1, mark.column + 1, "", message)])
+            problem = Problem(self.shown, mark.line + 1, mark.column + 1, "", message)
+            raise CampaignError([problem])
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.levels -= opens
 
 
 def _character_problems(node, loc: Loc, shown: str):
