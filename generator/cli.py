@@ -68,6 +68,18 @@ project_option = click.option(
 )
 
 
+def output_option(help: str):
+    """The output folder, where ``build`` writes and ``preflight`` reads."""
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("output"),
+        show_default=True,
+        help=help,
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="poster-generator")
 def main() -> None:
@@ -76,14 +88,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("campaigns", nargs=-1, type=click.Path(dir_okay=False))
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Where the posters go.",
-)
+@output_option("Where the posters go.")
 @click.option(
     "--only",
     multiple=True,
@@ -325,14 +330,7 @@ def list_posters(campaigns, only, as_json, project) -> None:
 
 @main.command(name="preflight")
 @click.argument("targets", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Where a campaign's posters were built.",
-)
+@output_option("Where a campaign's posters were built.")
 @click.option(
     "--profile",
     type=click.Choice(PROFILE_NAMES),

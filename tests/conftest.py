@@ -348,20 +348,10 @@ def tourist_build(tmp_path_factory):
     from generator.schema import load_campaign
 
     base = tmp_path_factory.mktemp("tourist")
-    root = base / "project"
-    root.mkdir()
-    shutil.copytree(PROJECT / "templates", root / "templates")
-    shutil.copytree(PROJECT / "assets", root / "assets")
-    (root / "campaigns").mkdir()
+    root = make_project(base / "project")
     path = root / "campaigns" / TOURIST_SAMPLE.name
     shutil.copyfile(TOURIST_SAMPLE, path)
-    with pytest.MonkeyPatch.context() as patch:  # no network here either
-
-        def refuse(*args, **kwargs):
-            raise AssertionError(f"a build tried to open a network connection: {args!r}")
-
-        patch.setattr(socket.socket, "connect", refuse)
-        patch.setattr(socket, "create_connection", refuse)
+    with network_blocked():
         loaded = load_campaign(path, root)
         result = build_campaign(loaded, root, base / "out", only=TOURIST_SUBSET, jobs=2)
     return root, result
