@@ -230,6 +230,18 @@ SMALL_TOURIST_CAMPAIGN = textwrap.dedent(
 )
 
 
+# A second placement for the small campaign that cannot be drawn: Georgian is in
+# no font declared for Lao.
+BAD_PLACEMENT = """\
+  - id: bad-crossing
+    name: {lo: ດ່ານ ა, en: Bad crossing}
+    design: border-sign
+    languages: [lo, en]
+    formats:
+      - {size: A4, quantity: 1}
+"""
+
+
 @pytest.fixture
 def small_campaign(project: Path) -> Path:
     """A valid one-poster campaign (Lao + English, A4) inside ``project``."""

@@ -14,6 +14,7 @@ import pypdfium2.raw as pdfium_raw
 import pytest
 
 from conftest import (
+    BAD_PLACEMENT,
     PROJECT,
     PT_PER_MM,
     SMALL_CAMPAIGN,
@@ -30,22 +31,10 @@ from generator.plan import plan
 from generator.preflight import extract_text
 from generator.schema import load_campaign
 
-PROOF_SHEET = "proof.pdf"  # written beside the posters by each build
-
 HEADLINE_LO = "ໄປເຮັດວຽກຕ່າງປະເທດ ໄປຢ່າງປອດໄພ"
 HEADLINE_EN = "Working abroad? Stay safe"
 HEADLINE_TH = "ไปทำงานต่างประเทศ ไปอย่างปลอดภัย"
 
-# A second placement, in the same campaign, that cannot be drawn: Georgian is in
-# no font declared for Lao.
-BAD_PLACEMENT = """\
-  - id: bad-crossing
-    name: {lo: ດ່ານ ა, en: Bad crossing}
-    design: border-sign
-    languages: [lo, en]
-    formats:
-      - {size: A4, quantity: 1}
-"""
 GOOD_PLACEMENT = """\
   - id: other-crossing
     name: {lo: ດ່ານອື່ນ, en: Other crossing}

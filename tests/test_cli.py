@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import SMALL_CAMPAIGN, poster_pdfs
+from conftest import BAD_PLACEMENT, SMALL_CAMPAIGN, poster_pdfs
 from generator.cli import EXIT_INVALID, EXIT_OK, EXIT_POSTERS_FAILED, main
 
-PROOF_SHEET = "proof.pdf"  # written beside the posters by each build
 GOOD_FILE = "test-crossing_border-sign_A4_lo-en_DRAFT.pdf"  # no text reviewed yet
 OTHER_PLACEMENT = """\
   - id: other-crossing
@@ -21,15 +20,6 @@ OTHER_PLACEMENT = """\
     languages: [lo, en]
     formats:
       - {size: A5, quantity: 2}
-"""
-# Georgian is in no font declared for Lao: this poster cannot be drawn.
-BAD_PLACEMENT = """\
-  - id: bad-crossing
-    name: {lo: ດ່ານ ა, en: Bad crossing}
-    design: border-sign
-    languages: [lo, en]
-    formats:
-      - {size: A4, quantity: 1}
 """
 
 

@@ -32,8 +32,6 @@ from generator.formats import (
 from generator.preflight import extract_text
 from generator.schema import load_campaign
 
-PROOF_SHEET = "proof.pdf"  # written beside the posters by each build
-
 CONTRACT_EN = "en: Get a written contract"
 CONTRACT_LO = "lo: ເຮັດສັນຍາເປັນລາຍລັກອັກສອນ"
 # One Lao sentence without a single space: "Make a written contract with the
