@@ -34,6 +34,7 @@ from PIL import Image
 from .formats import FORMAT_NAMES, PaperFormat
 from .languages import LANGUAGES
 from .output import write_atomically
+from .pdfium_access import open_pdf
 
 LOGGER = logging.getLogger(__name__)
 
@@ -68,16 +69,11 @@ def render_previews(
     The build calls this in its worker right after writing a poster, so the
     previews are made in parallel from bytes already in memory.
     """
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(pdf)
-    try:
+    with open_pdf(pdf) as document:
         paths = preview_paths(folder, file, len(document))
-        for index, png in enumerate(paths):
-            image = document[index].render(scale=dpi / PT_PER_INCH).to_pil()
-            write_atomically(png, _png_bytes(image, dpi))
-    finally:
-        document.close()
+        images = [document[i].render(scale=dpi / PT_PER_INCH).to_pil() for i in range(len(paths))]
+    for png, image in zip(paths, images, strict=True):
+        write_atomically(png, _png_bytes(image, dpi))
     _remove_stale_pages(folder, file, len(paths))
     return paths
 
@@ -322,10 +318,7 @@ def _thumbnail(folder: Path, file: str) -> tuple[str, int]:
     The build's workers render the previews, so the proof sheet only scales
     them down; a PDF without fresh previews is rendered here.
     """
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(folder / file)
-    try:
+    with open_pdf(folder / file) as document:
         sides = len(document)
         pngs = preview_paths(folder, file, min(sides, 2))
         if all(_preview_fresh(png, folder / file, PREVIEW_DPI) for png in pngs):
@@ -333,8 +326,6 @@ def _thumbnail(folder: Path, file: str) -> tuple[str, int]:
         else:
             scale = THUMBNAIL_PX / max(document[0].get_size())
             images = [document[i].render(scale=scale).to_pil() for i in range(len(pngs))]
-    finally:
-        document.close()
     image = _side_by_side(images)
     image.thumbnail((THUMBNAIL_PX * len(images), THUMBNAIL_PX), reducing_gap=2.0)
     # JPEG: WeasyPrint embeds it as it is, where a PNG would be decoded and

@@ -20,9 +20,9 @@ from __future__ import annotations
 import io
 
 import pikepdf
-import pypdfium2
 
 from ..formats import PAPER_SIZES_MM, PaperFormat
+from ..pdfium_access import open_pdf
 from ..profiles import PROFILES, PrintProfile
 from .drawing import check_drawing
 from .report import Check, PreflightReport
@@ -109,8 +109,5 @@ def preflight_file(
 
 def extract_text(pdf_bytes: bytes) -> list[str]:
     """The text layer of each page, as a reader's copy-and-paste would give it."""
-    document = pypdfium2.PdfDocument(pdf_bytes)
-    try:
+    with open_pdf(pdf_bytes) as document:
         return [document[i].get_textpage().get_text_range() for i in range(len(document))]
-    finally:
-        document.close()

@@ -19,6 +19,7 @@ import pypdfium2.raw as pdfium_c
 
 from ..colours import contrast_ratio
 from ..formats import CAP_HEIGHT_EM, SAFE_MARGIN_MM, PaperFormat
+from ..pdfium_access import open_pdf
 from .report import PreflightReport
 
 PT_PER_MM = 72 / 25.4
@@ -47,8 +48,7 @@ def required_ppi(paper: PaperFormat) -> float:
 
 
 def check_drawing(pdf_bytes: bytes, paper: PaperFormat, report: PreflightReport, press: bool):
-    document = pdfium.PdfDocument(pdf_bytes)
-    try:
+    with open_pdf(pdf_bytes) as document:
         smallest: tuple[float, str, int] | None = None
         worst: tuple[float, str, int, str] | None = None
         images: list[tuple[float, int, str]] = []
@@ -75,8 +75,6 @@ def check_drawing(pdf_bytes: bytes, paper: PaperFormat, report: PreflightReport,
             report.note("contrast", f"lowest {ratio:.1f}:1, page {number}, {role} '{text}'")
         if not press:
             report.note("crop marks", "none (digital)")
-    finally:
-        document.close()
 
 
 # --- text position ----------------------------------------------------------------------
