@@ -10,6 +10,7 @@ text and the language; a poster never ships with text running off its box.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -59,6 +60,11 @@ class RenderedPoster:
 
 
 _FONT_CONFIG: FontConfiguration | None = None
+# Pango's font map, shared by every layout of the process, is not thread-safe:
+# two threads laying out at once aborted the process. A build on a thread pool
+# (any Executor will do) lays posters out one at a time in each process; the
+# usual process pool never contends for this lock.
+RENDER_LOCK = threading.RLock()
 # WeasyPrint's image cache, by URL, kept for the life of the process: a picture
 # used by every poster is read and decoded once, not in every layout round. An
 # entry whose file changed since is dropped before the next layout.
@@ -105,6 +111,11 @@ def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPo
     they usually fit at once and save the rounds of shrinking. A scale that
     would put a text below this format's floor is raised to the floor first.
     """
+    with RENDER_LOCK:
+        return _render_poster(context, expected_pages)
+
+
+def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoster:
     env = environment(context.project)
     fetcher = ProjectURLFetcher(
         context.project,

@@ -270,7 +270,7 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path) -> Path:
 
     # From generator.pdf, which points fontconfig at the declared fonts before
     # it loads WeasyPrint: imported first elsewhere, WeasyPrint would see all fonts.
-    from .pdf import ProjectURLFetcher, font_config, weasyprint
+    from .pdf import RENDER_LOCK, ProjectURLFetcher, font_config, weasyprint
 
     posters = [e for e in manifest.get("posters", []) if isinstance(e, dict) and e.get("file")]
     cards = []
@@ -301,9 +301,10 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path) -> Path:
         sheets=list(_chunks(cards, POSTERS_PER_PROOF_PAGE)),
     )
     fetcher = ProjectURLFetcher(project, context=PROOF_SHEET)
-    pdf = weasyprint.HTML(
-        string=html, base_url=project.resolve().as_uri() + "/", url_fetcher=fetcher
-    ).write_pdf(font_config=font_config())
+    with RENDER_LOCK:
+        pdf = weasyprint.HTML(
+            string=html, base_url=project.resolve().as_uri() + "/", url_fetcher=fetcher
+        ).write_pdf(font_config=font_config())
     if fetcher.refused:
         raise ProofError("; ".join(dict.fromkeys(fetcher.refused)))
     path = folder / PROOF_SHEET

@@ -112,7 +112,7 @@ def test_any_executor_can_run_the_build(project, tmp_path):
         result = build_campaign(
             load_campaign(path, project), project, tmp_path / "out", executor=pool
         )
-    assert [r.ok for r in result.results] == [True, True, True]
+    assert [r.ok for r in result.results] == [True, True, True], [r.error for r in result.results]
     manifest = read_manifest(result.folder)
     assert len(manifest["posters"]) == 3
 
