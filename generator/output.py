@@ -6,6 +6,7 @@ the new complete file, never a torn one, even when a build is killed.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -82,3 +83,26 @@ def build_lock(folder: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+FAULT_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space and run the command again",
+    errno.EDQUOT: "the disk quota is used up: free some space and run the command again",
+    errno.EROFS: "the file system is read-only: write to another folder (--output)",
+    errno.EACCES: "no permission to write there: ask for write access, or use another folder",
+    errno.EPERM: "no permission to write there: ask for write access, or use another folder",
+}
+
+
+def describe_fault(path: Path | str, error: OSError) -> str:
+    """A file-system fault in plain words: the path, what happened, what to do."""
+    advice = FAULT_ADVICE.get(error.errno or 0, "check the folder and run the command again")
+    return f"cannot write {path}: {error.strerror or error}; {advice}"
+
+
+class OutputError(Exception):
+    """A result could not be written (disk full, read-only folder, no permission)."""
+
+    def __init__(self, path: Path | str, error: OSError):
+        super().__init__(describe_fault(path, error))
+        self.errno = error.errno
