@@ -14,7 +14,7 @@ import logging
 import os
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,7 @@ from .plan import PosterJob, fit_seeds, plan, select
 from .profiles import PrintProfile, PrintSetup, ProfileError, resolve_print
 from .schema import Campaign, LoadedCampaign
 from .schema.loader import field_location
+from .workers import INTERRUPTIONS, interruptible, stop_now, worker_pool
 
 LOGGER = logging.getLogger(__name__)
 
@@ -272,8 +273,7 @@ def build_campaign(
         for result in results:
             on_result(result)
         return CampaignResult(campaign.id, folder, results)
-    folder.mkdir(parents=True, exist_ok=True)
-    with build_lock(folder, on_wait):
+    with interruptible(), build_lock(folder, on_wait):
         return _build_campaign(
             loaded, project, folder, only, jobs, executor, on_result, force, final, setup,
             today or dt.date.today(), limits,
@@ -341,20 +341,29 @@ def _build_campaign(
     own = executor is None
     if own:
         pooled = workers > 1 and not alone and to_build
-        executor = ProcessPoolExecutor(min(workers, len(to_build))) if pooled else _Inline()
+        executor = worker_pool(min(workers, len(to_build))) if pooled else _Inline()
+
+    def record() -> dict:
+        for result in results:
+            checks = contact_checks[result.job.placement_id, result.job.design_id]
+            result.contact_warnings = [c.describe() for c in checks if c.state != "ok"]
+        return _record(folder, campaign, planned, results, loaded, previous, contact_checks)
+
     try:
         calls = _Calls(executor, campaign, project, folder, keys, setup, limits)
         for result in calls.run(to_build, seeds):
             results.append(result)
             on_result(result)
+    except INTERRUPTIONS:  # stop the workers; record the posters that were finished
+        if own:
+            stop_now(executor)
+        record()
+        raise
     finally:
         if own:
             executor.shutdown(cancel_futures=True)
 
-    for result in results:
-        checks = contact_checks[result.job.placement_id, result.job.design_id]
-        result.contact_warnings = [check.describe() for check in checks if check.state != "ok"]
-    manifest = _record(folder, campaign, planned, results, loaded, previous, contact_checks)
+    manifest = record()
     _write_proofs(folder, manifest, project, changed=any(not r.unchanged for r in results))
     return CampaignResult(campaign.id, folder, results, setup)
 
@@ -436,6 +445,9 @@ class _Calls:
                     fits = outcome.fits if isinstance(outcome, PosterResult) else outcome
                     for member in members[seed]:
                         self._poster(member, fits or {})
+        except INTERRUPTIONS:
+            self.recovery.close(now=True)
+            raise
         finally:
             self.recovery.close()
 

@@ -149,7 +149,9 @@ def build(
     """Build the posters of CAMPAIGNS (default: every file in campaigns/)."""
     from .build import build_campaign
     from .limits import Limits
+    from .output import OutputError
     from .plan import plan
+    from .workers import INTERRUPTIONS, exit_status, signal_name
 
     limits = Limits(seconds=time_limit or None, memory_mb=memory_limit or None)
 
@@ -181,19 +183,30 @@ def build(
                 for warning in result.warnings if verbose else checked:
                     console.print(f"    [yellow]warning[/yellow] {escape(warning)}")
 
-            result = build_campaign(
-                item,
-                project,
-                output,
-                only=only,
-                jobs=jobs,
-                on_result=report,
-                force=force,
-                final=final,
-                profile=profile,
-                limits=limits,
-                on_wait=lambda message: console.print(f"  [yellow]{escape(message)}[/yellow]"),
-            )
+            try:
+                result = build_campaign(
+                    item,
+                    project,
+                    output,
+                    only=only,
+                    jobs=jobs,
+                    on_result=report,
+                    force=force,
+                    final=final,
+                    profile=profile,
+                    limits=limits,
+                    on_wait=lambda message: console.print(f"  [yellow]{escape(message)}[/yellow]"),
+                )
+            except INTERRUPTIONS as interruption:
+                console.print(
+                    f"[red]interrupted[/red] ({signal_name(interruption)}): the posters finished so far are "
+                    f"in {output / item.campaign.id} and its manifest; build again to finish"
+                )
+                sys.exit(exit_status(interruption))
+            except OutputError as error:
+                console.print(f"[red]error[/red] {escape(str(error))}")
+                failed += 1
+                continue
         failed += len(result.failed)
         _summary(result, time.monotonic() - started)
         if not quiet:

@@ -71,18 +71,42 @@ def write_manifest(folder: Path, manifest: dict) -> None:
 def build_lock(folder: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
     """Hold the folder's build lock: two builds into one folder take turns, so the
     manifest, the proof sheet and the PDFs always come from one build. The lock
-    is the kernel's (flock), so a killed build never leaves it held."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK, "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            on_wait(f"waiting for another build of {folder} to finish")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
+    is the kernel's (flock), so a killed build never leaves it held; its worker
+    processes do not keep it (``workers.keep_from_workers``)."""
+    from .workers import keep_from_workers
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(folder, error) from None
+    fd = _open_lock(folder)
+    try:
+        with keep_from_workers(fd):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                on_wait(f"waiting for another build of {folder} to finish")
+                fcntl.flock(fd, fcntl.LOCK_EX)
             yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)  # and the lock with it
+
+
+def _open_lock(folder: Path) -> int:
+    """The lock file; in a folder this build cannot write, the folder itself (flock
+    works on any open file), so that a build with nothing to do still runs."""
+    flags = os.O_CLOEXEC | os.O_NOFOLLOW
+    try:
+        return os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | flags, 0o666)
+    except OSError as error:
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise OutputError(folder / LOCK, error) from None
+    for path in (folder / LOCK, folder):
+        try:
+            return os.open(path, os.O_RDONLY | flags)
+        except OSError:
+            continue
+    raise OutputError(folder, PermissionError(errno.EACCES, "permission denied"))
 
 
 FAULT_ADVICE = {
