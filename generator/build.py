@@ -153,6 +153,7 @@ def _build_poster(
 ) -> PosterResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
+    from .asset_check import check_job_pictures
     from .images import check_pictures
     from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
     from .preflight import preflight
@@ -163,6 +164,10 @@ def _build_poster(
     from .typeset.fonts import FontError
 
     try:
+        # Every picture verified before layout: the renderer would drop a broken one.
+        broken = check_job_pictures(job, campaign, project)
+        if broken:
+            return PosterResult(job, False, error="; ".join(map(str, broken)))
         pages = template_pages(project, job.template)
         context = PosterContext(job, campaign, project, dict(fits), print_setup=setup)
         rendered = render_poster(context, expected_pages=pages)

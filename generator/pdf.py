@@ -130,11 +130,7 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
             string=html, base_url=context.project.resolve().as_uri() + "/", url_fetcher=fetcher
         ).render(font_config=font_config(), cache=_fresh_image_cache())
         _stamp_new_images()
-        if fetcher.refused:
-            refused = "; ".join(dict.fromkeys(fetcher.refused))
-            if fetcher.refused_field is None:  # not from the campaign: from the design
-                refused += f" (asked for by template '{context.job.template}')"
-            raise PosterError(refused, fetcher.refused_field)
+        _refusals(fetcher, context)
         if len(document.pages) != expected_pages:
             raise PosterError(
                 f"the layout made {len(document.pages)} pages instead of {expected_pages}: "
@@ -146,7 +142,9 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         overflows = sorted((m for m in measured if m.ratio < 1), key=lambda m: m.ratio)
         if not overflows:
             images = tuple(placed_images(document))
-            return RenderedPoster(document.write_pdf(), len(document.pages), fits, images)
+            pdf = document.write_pdf()
+            _refusals(fetcher, context, "while drawing the poster")  # pictures inside SVGs
+            return RenderedPoster(pdf, len(document.pages), fits, images)
         for overflow in overflows:
             fits[(overflow.key, overflow.lang)] = _shrunk_scale(
                 context, overflow, fits.get((overflow.key, overflow.lang), 1.0)
@@ -156,6 +154,21 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         _overflow_message(context, worst, "still does not fit after shrinking"),
         context.text_fields.get((worst.key, worst.lang)),
     )
+
+
+def _refusals(fetcher: ProjectURLFetcher, context: PosterContext, when: str = "") -> None:
+    """Fail the poster for any URL the fetcher refused, naming who asked for it."""
+    if not fetcher.refused:
+        return
+    refused = "; ".join(dict.fromkeys(fetcher.refused))
+    if fetcher.refused_field is None:  # not from the campaign: from the design
+        asker = f"template '{context.job.template}'"
+        refused += (
+            f" ({when}, asked for by {asker} or a picture it shows)"
+            if when
+            else (f" (asked for by {asker})")
+        )
+    raise PosterError(refused, fetcher.refused_field)
 
 
 def _shrunk_scale(context: PosterContext, overflow: Overflow, scale: float) -> float:
