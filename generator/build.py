@@ -23,10 +23,14 @@ from .content import contact_state, placement_contacts
 from .inputs import job_key, templates_digest
 from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, out_of_memory, poster_limits
 from .output import (
+    OutputError,
     build_lock,
+    made_from,
     read_manifest,
+    record_sheet,
     remove_leftovers,
     sha256,
+    sheet_is_fresh,
     write_atomically,
     write_manifest,
 )
@@ -203,6 +207,8 @@ def _build_poster(
         )
     except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
         return PosterResult(job, False, error=str(error), field=getattr(error, "field", None))
+    except OutputError as error:  # disk full, read-only folder: the path and what to do
+        return PosterResult(job, False, error=str(error))
     except TemplateSyntaxError as error:
         where = f"templates/{error.name}:{error.lineno}" if error.name else f"line {error.lineno}"
         return PosterResult(job, False, error=f"template error in {where}: {error.message}")
@@ -369,7 +375,7 @@ def _build_campaign(
             executor.shutdown(cancel_futures=True)
 
     manifest = record()
-    _write_proofs(folder, manifest, project, changed=any(not r.unchanged for r in results))
+    _write_proofs(folder, manifest, project)
     return CampaignResult(campaign.id, folder, results, setup)
 
 
@@ -588,21 +594,30 @@ def _remove_stale(folder: Path, filename: str, pages: int | None) -> None:
 
     pages = pages if isinstance(pages, int) and pages > 0 else 1
     for path in (folder / filename, *preview_paths(folder, filename, pages)):
-        path.unlink(missing_ok=True)
+        if not (path.exists() or path.is_symlink()):
+            continue  # (a read-only folder refuses even to unlink what is not there)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            raise OutputError(path, error) from None
 
 
-def _write_proofs(folder: Path, manifest: dict, project: Path, changed: bool) -> None:
+def _write_proofs(folder: Path, manifest: dict, project: Path) -> None:
     """Previews (each redrawn only when out of date), and the proof sheet and print order
-    when a poster changed or they are missing: an unchanged rebuild never imports WeasyPrint.
-    """
+    whenever what they were made from (the manifest) differs from what they show, or
+    they are missing or were changed, or their last write failed: an unchanged rebuild
+    never imports WeasyPrint."""
     from .proofs import ORDER_SHEET, PROOF_SHEET, write_order_sheet, write_previews
 
     if not manifest["posters"]:
         return
     write_previews(folder, manifest["posters"])
-    if changed or not (folder / ORDER_SHEET).is_file():
+    digest = made_from(manifest)
+    if not sheet_is_fresh(folder, ORDER_SHEET, digest):
         write_order_sheet(folder, manifest)
-    if changed or not (folder / PROOF_SHEET).is_file():
+        record_sheet(folder, ORDER_SHEET, digest)
+    if not sheet_is_fresh(folder, PROOF_SHEET, digest):
         from .proofs import write_proof_sheet
 
         write_proof_sheet(folder, manifest, project)
+        record_sheet(folder, PROOF_SHEET, digest)

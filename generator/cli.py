@@ -467,7 +467,11 @@ def strings_export(campaign, language, output, project) -> None:
         for problem in error.problems:
             console.print(f"[red]error[/red] {escape(problem)}")
         sys.exit(EXIT_INVALID)
-    write_atomically(output, exported.po)
+    try:
+        write_atomically(output, exported.po)
+    except OSError as error:  # OutputError: the path and what to do
+        console.print(f"[red]error[/red] {escape(str(error))}")
+        sys.exit(EXIT_POSTERS_FAILED)
     for skipped in exported.skipped:
         console.print(f"[yellow]skipped[/yellow] {escape(skipped)}")
     console.print(f"{exported.entries} texts → {output}")

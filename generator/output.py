@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 MANIFEST = "manifest.json"
@@ -31,8 +31,16 @@ FILE_MODE = _file_mode()
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    """Write ``data`` to ``path`` through a temporary file and a rename; a fault of the
+    file system (disk full, read-only, no permission) raises ``OutputError``, which
+    names the path and what to do, and leaves the previous file as it was."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".part", dir=path.parent
+        )
+    except OSError as error:
+        raise OutputError(path, error) from None
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -40,6 +48,9 @@ def write_atomically(path: Path, data: bytes) -> None:
             os.fsync(file.fileno())
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(path, error) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -48,7 +59,9 @@ def write_atomically(path: Path, data: bytes) -> None:
 def remove_leftovers(folder: Path) -> None:
     """Delete temporary files a killed build left behind; they were never renamed into place."""
     for leftover in folder.glob(".*.part"):
-        leftover.unlink(missing_ok=True)
+        # (In a folder this build cannot write, it writes nothing either.)
+        with suppress(OSError):
+            leftover.unlink(missing_ok=True)
 
 
 def sha256(data: bytes) -> str:
@@ -63,8 +76,59 @@ def read_manifest(folder: Path) -> dict:
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:
-    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-    write_atomically(folder / MANIFEST, text.encode("utf-8"))
+    """Write the manifest, unless it already says exactly this: a build with nothing to
+    do writes nothing (and works in a folder it cannot write)."""
+    data = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode()
+    write_if_changed(folder / MANIFEST, data)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """``write_atomically`` unless the file already holds ``data``; whether it wrote."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    write_atomically(path, data)
+    return True
+
+
+# --- what the proof sheet and the print order were made from --------------------------
+
+SHEETS = ".sheets.json"
+
+
+def made_from(manifest: dict) -> str:
+    """The digest of what a sheet is made from: the whole manifest (texts' files, their
+    bytes' hashes, quantities, preflight, draft state)."""
+    return sha256(json.dumps(manifest, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def sheet_is_fresh(folder: Path, name: str, digest: str) -> bool:
+    """The sheet was made from ``digest`` and is still the file that was written then."""
+    record = _sheet_records(folder).get(name)
+    if not isinstance(record, dict) or record.get("made_from") != digest:
+        return False
+    try:
+        return sha256((folder / name).read_bytes()) == record.get("sha256")
+    except OSError:
+        return False
+
+
+def record_sheet(folder: Path, name: str, digest: str) -> None:
+    """Note what the sheet just written was made from (only once it is complete)."""
+    records = _sheet_records(folder)
+    records[name] = {"made_from": digest, "sha256": sha256((folder / name).read_bytes())}
+    text = json.dumps(records, indent=2, sort_keys=True) + "\n"
+    write_if_changed(folder / SHEETS, text.encode("utf-8"))
+
+
+def _sheet_records(folder: Path) -> dict:
+    try:
+        records = json.loads((folder / SHEETS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return records if isinstance(records, dict) else {}
 
 
 @contextmanager
@@ -124,9 +188,13 @@ def describe_fault(path: Path | str, error: OSError) -> str:
     return f"cannot write {path}: {error.strerror or error}; {advice}"
 
 
-class OutputError(Exception):
-    """A result could not be written (disk full, read-only folder, no permission)."""
+class OutputError(OSError):
+    """A result could not be written (disk full, read-only folder, no permission); an
+    OSError still, for callers that handle those."""
 
     def __init__(self, path: Path | str, error: OSError):
-        super().__init__(describe_fault(path, error))
-        self.errno = error.errno
+        super().__init__(error.errno, describe_fault(path, error), str(path))
+        self.message = describe_fault(path, error)
+
+    def __str__(self) -> str:
+        return self.message
