@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_hostile import Case, read_case  # the campaign corpus's header format
 
 from conftest import PROJECT
 from generator.cli import main
@@ -41,34 +41,6 @@ MARKERS = {  # bytes no editor keeps, in files that need no generator
     b"@@GARBAGE@@": bytes(range(256)) * 4,
     b"@@BEL@@": b"\a",
 }
-
-
-@dataclass
-class Case:
-    path: Path
-    exit: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    generate: str | None = None
-
-    @property
-    def name(self) -> str:
-        return self.path.stem
-
-
-def read_case(path: Path) -> Case:
-    case = Case(path)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        key, _, value = line[1:].strip().partition(": ")
-        if key == "exit":
-            case.exit = int(value)
-        elif key == "error":
-            number, _, text = value.partition(": ")
-            case.errors.append((int(number), text))
-        elif key == "generate":
-            case.generate = value
-    return case
 
 
 def case_bytes(case: Case) -> bytes:

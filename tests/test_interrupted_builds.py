@@ -110,10 +110,13 @@ def start_build(campaign: Path, project: Path, out: Path, log: Path) -> subproce
     )
 
 
-def busy_workers(build: subprocess.Popen, folder: Path, finished: int) -> set[int]:
-    """Wait until the build has two workers and ``finished`` posters written; its workers."""
+def busy_workers(build: subprocess.Popen, log: Path, finished: int) -> set[int]:
+    """Wait until the build has two workers and has reported ``finished`` posters built;
+    its workers."""
     wait_until(lambda: len(children(build.pid)) >= 2, 120, "the pool's workers start")
-    wait_until(lambda: len(poster_pdfs(folder)) >= finished, 300, f"{finished} posters built")
+    wait_until(
+        lambda: log.read_text().count("  built ") >= finished, 300, f"{finished} posters built"
+    )
     assert build.poll() is None, "the build ended before it could be interrupted"
     return children(build.pid)
 
@@ -122,7 +125,7 @@ def test_kill_9_of_a_pool_build_leaves_no_worker_and_no_lock(project, campaign, 
     out, log = tmp_path / "out", tmp_path / "build.log"
     folder = out / "small-test"
     build = start_build(campaign, project, out, log)
-    workers = busy_workers(build, folder, finished=0)
+    workers = busy_workers(build, log, finished=0)
     os.kill(build.pid, signal.SIGKILL)
     build.wait(timeout=30)
     wait_until(lambda: not any(alive(pid) for pid in workers), 5, "the workers end")
@@ -137,18 +140,27 @@ def test_kill_9_of_a_pool_build_leaves_no_worker_and_no_lock(project, campaign, 
     assert not children(again.pid)
 
 
-def test_sigterm_stops_a_pool_build_cleanly(project, campaign, tmp_path):
+@pytest.mark.parametrize(
+    ("signum", "send"),
+    [
+        (signal.SIGTERM, os.kill),  # to the build's main process alone
+        (signal.SIGINT, os.killpg),  # Ctrl-C in a terminal: to every process, workers too
+    ],
+    ids=["sigterm", "ctrl-c"],
+)
+def test_an_interrupted_pool_build_stops_cleanly(project, campaign, tmp_path, signum, send):
     out, log = tmp_path / "out", tmp_path / "build.log"
     folder = out / "small-test"
     build = start_build(campaign, project, out, log)
-    workers = busy_workers(build, folder, finished=1)
-    os.kill(build.pid, signal.SIGTERM)
-    assert build.wait(timeout=30) == 128 + signal.SIGTERM
-    assert not any(alive(pid) for pid in workers)
+    workers = busy_workers(build, log, finished=1)
+    send(build.pid, signum)
+    assert build.wait(timeout=30) == 128 + signum
+    wait_until(lambda: not any(alive(pid) for pid in workers), 5, "the workers end")
     assert lock_is_free(folder)
     output = log.read_text()
-    assert "Traceback" not in output
-    assert "interrupted (SIGTERM)" in output and "build again to finish" in output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output
+    name = signal.Signals(signum).name
+    assert f"interrupted ({name})" in output and "build again to finish" in output
     # The manifest lists the finished posters, each with the bytes it says; nothing torn.
     manifest = read_manifest(folder)
     listed = sorted(entry["file"] for entry in manifest["posters"])
@@ -156,6 +168,7 @@ def test_sigterm_stops_a_pool_build_cleanly(project, campaign, tmp_path):
     for entry in manifest["posters"]:
         assert sha256((folder / entry["file"]).read_bytes()) == entry["sha256"]
     assert len(listed) < POSTERS
+    assert not list(folder.glob(".*.part"))
     # The next build keeps them and makes the rest.
     again = start_build(campaign, project, out, tmp_path / "again.log")
     assert again.wait(timeout=600) == 0, (tmp_path / "again.log").read_text()
