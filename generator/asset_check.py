@@ -19,8 +19,13 @@ picture used by every poster is decoded once per process.
 
 from __future__ import annotations
 
+import base64
+import io
+import logging
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -69,11 +74,15 @@ def _verify(path: Path, project: Path, depth: int) -> str | None:
     except OSError as error:
         return f"cannot be read: {error.strerror}"
     if SVG_SIGNATURE.match(head) or path.suffix.lower() == ".svg":
-        return _verify_svg(path, project, depth)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            return f"cannot be read: {error.strerror}"
+        return _verify_svg(data, path, project, depth)
     return _verify_raster(path)
 
 
-def _verify_raster(path: Path) -> str | None:
+def _verify_raster(path: Path | io.BytesIO) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -96,20 +105,26 @@ def _verify_raster(path: Path) -> str | None:
     return None
 
 
-def _verify_svg(path: Path, project: Path, depth: int) -> str | None:
+def _verify_svg(data: bytes, path: Path, project: Path, depth: int) -> str | None:
+    """``data``: the SVG, whose relative references are relative to ``path``."""
     try:
-        root = fromstring(path.read_bytes(), forbid_dtd=True, forbid_entities=True)
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True)
     except DefusedXmlException as error:
         return f"an SVG with a DTD or entities is refused ({type(error).__name__})"
     except ParseError as error:
         return f"not a valid SVG (XML) file: {error}"
-    except (OSError, ValueError) as error:
+    except ValueError as error:
         return f"not a valid SVG file: {error}"
     if not str(root.tag).endswith("svg"):
         return f"not an SVG: its root element is <{root.tag}>"
     assets = (project / "assets").resolve()
     for reference in _references(root):
-        if reference.startswith("#") or reference.lower().startswith("data:") or not reference:
+        if reference.startswith("#") or not reference:
+            continue
+        if reference.lower().startswith("data:"):
+            problem = _verify_data_url(reference, path, project, depth)
+            if problem:
+                return f"its embedded picture (a data: URL): {problem}"
             continue
         target = urljoin(path.resolve().as_uri(), reference)
         parts = urlsplit(target)
@@ -127,6 +142,27 @@ def _verify_svg(path: Path, project: Path, depth: int) -> str | None:
         if problem:
             return f"its picture {local.relative_to(project.resolve()).as_posix()}: {problem}"
     return None
+
+
+def _verify_data_url(url: str, path: Path, project: Path, depth: int) -> str | None:
+    """A picture embedded as a ``data:`` URL is verified like a file."""
+    header, _, payload = url[5:].partition(",")
+    kind = header.split(";")[0].strip().lower()
+    if not kind.startswith("image/"):
+        return None  # fonts, CSS: the renderer's fetcher serves these, never a file
+    try:
+        data = (
+            base64.b64decode(payload, validate=False)
+            if ";base64" in header
+            else (unquote(payload).encode("utf-8", "surrogateescape"))
+        )
+    except ValueError as error:
+        return f"broken data: URL ({error})"
+    if kind == "image/svg+xml":
+        if depth >= MAX_SVG_DEPTH:
+            return "its pictures nest too deep"
+        return _verify_svg(data, path, project, depth + 1)
+    return _verify_raster(io.BytesIO(data))
 
 
 def _references(root):
@@ -186,3 +222,25 @@ def check_job_pictures(job, campaign, project: Path) -> list[PictureProblem]:
         if what:
             problems.append(PictureProblem(asset, campaign.asset_location(asset), what))
     return problems
+
+
+@contextmanager
+def drawing_failures() -> Iterator[list[str]]:
+    """The pictures the renderer could not load or draw while in this block: the last net,
+    for any the checks above let through (WeasyPrint logs them and draws nothing)."""
+    failures: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.ERROR and str(record.msg).startswith(
+                ("Failed to load image", "Failed to render SVG image")
+            ):
+                failures.append(record.getMessage()[:300])
+
+    handler = Catch()
+    renderer = logging.getLogger("weasyprint")
+    renderer.addHandler(handler)
+    try:
+        yield failures
+    finally:
+        renderer.removeHandler(handler)

@@ -157,7 +157,7 @@ def _build_poster(
 ) -> PosterResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    from .asset_check import check_job_pictures
+    from .asset_check import check_job_pictures, drawing_failures
     from .images import check_pictures
     from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
     from .preflight import preflight
@@ -174,7 +174,11 @@ def _build_poster(
             return PosterResult(job, False, error="; ".join(map(str, broken)))
         pages = template_pages(project, job.template)
         context = PosterContext(job, campaign, project, dict(fits), print_setup=setup)
-        rendered = render_poster(context, expected_pages=pages)
+        with drawing_failures() as failures:
+            rendered = render_poster(context, expected_pages=pages)
+        if failures:  # never a poster with a picture silently left out
+            failed = "; ".join(dict.fromkeys(failures))
+            return PosterResult(job, False, error=f"a picture could not be drawn: {failed}")
         prepared = prepress(rendered.pdf, job.format, setup)
         report = preflight(prepared.pdf, job.format, expected_pages=pages, profile=setup.profile)
         warnings = list(report.warnings) + prepared.notes

@@ -81,7 +81,10 @@ def _file_stamp(url: str) -> tuple[int, int] | None:
 
 
 def _fresh_image_cache() -> dict:
-    """The image cache without the pictures whose files changed since they were read."""
+    """The image cache without the pictures whose files changed since they were read, nor
+    those that failed to load (tried, and so reported, again by each poster)."""
+    for url in [url for url, image in _IMAGE_CACHE.items() if image is None]:
+        del _IMAGE_CACHE[url]
     for url, stamp in list(_IMAGE_STAMPS.items()):
         if _file_stamp(url) != stamp:
             _IMAGE_CACHE.pop(url, None)

@@ -9,6 +9,7 @@ test time rather than kept in the repository.
 
 from __future__ import annotations
 
+import base64
 import io
 import random
 import re
@@ -97,7 +98,16 @@ def jpeg_corrupt() -> bytes:
     return data[:600] + bytes(random.Random(3).getrandbits(8) for _ in range(3000)) + data[3600:]
 
 
+def svg_embedded_truncated_png() -> bytes:
+    embedded = base64.b64encode(png_truncated()).decode()
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        f'<image href="data:image/png;base64,{embedded}" width="10" height="10"/></svg>'
+    ).encode()
+
+
 GENERATORS = {
+    "svg-embedded-truncated-png": svg_embedded_truncated_png,
     "png-bomb": png_bomb,
     "png-truncated": png_truncated,
     "png-corrupt": png_corrupt,
@@ -263,3 +273,29 @@ def test_a_refusal_while_drawing_fails_the_poster(project, tmp_path, secret, mon
     assert "while drawing the poster" in output
     for pdf in (tmp_path / "o").rglob("*.pdf"):
         assert SECRET.encode() not in pdf.read_bytes()
+
+
+def test_a_picture_the_renderer_cannot_load_fails_every_poster_that_shows_it(
+    project, tmp_path, monkeypatch
+):
+    """The last net: were a broken picture to pass the checks, the renderer's own failure
+    to load it fails the poster, each poster of a process (not only the first: the
+    renderer keeps a failed picture in its cache)."""
+    import generator.asset_check
+    import generator.fetcher
+
+    monkeypatch.setattr(generator.asset_check, "verify_picture", lambda path, project: None)
+    monkeypatch.setattr(generator.fetcher, "verify_picture", lambda path, project: None)
+    (project / "assets" / "text.png").write_text("not a picture")
+    text = SMALL_CAMPAIGN.replace("size: A4", "size: A5").replace(
+        "pictogram: assets/pictograms/border-crossing.svg", "pictogram: assets/text.png"
+    ) + SECOND_PLACEMENT.replace("design: good-sign", "design: border-sign")
+    campaign = project / "campaigns" / "small.yaml"
+    campaign.write_text(text, encoding="utf-8")
+    args = ["build", str(campaign), "--project", str(project), "-o", str(tmp_path / "o"), "-j", "1"]
+    result = CliRunner().invoke(main, args)
+    output = re.sub(r"\s+", " ", result.output)
+    assert result.exit_code == 1, result.output
+    assert output.count("a picture could not be drawn: Failed to load image at") == 2, output
+    assert "text.png" in output
+    assert not poster_pdfs(tmp_path / "o" / "small-test")
