@@ -23,7 +23,6 @@ import fcntl
 import hashlib
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Iterator
 from glob import escape as glob_escape
@@ -119,7 +118,7 @@ def write_campaign_text(
     """Replace the campaign file at ``path`` by ``new_text``, if it still hashes to
     ``expected_sha256`` (``text_sha256`` of what was read); else raise
     ``CampaignWriteError`` and write nothing."""
-    writer = writer or " ".join(["poster", *sys.argv[1:3]]) or "poster"
+    writer = writer or "another writer of this tool"
     with campaign_lock(path) as real:
         remove_leftover_parts(real)
         try:

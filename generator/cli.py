@@ -199,8 +199,9 @@ def build(
                 )
             except INTERRUPTIONS as interruption:
                 console.print(
-                    f"[red]interrupted[/red] ({signal_name(interruption)}): the posters finished so far are "
-                    f"in {output / item.campaign.id} and its manifest; build again to finish"
+                    f"[red]interrupted[/red] ({signal_name(interruption)}): the posters "
+                    f"finished so far are in {output / item.campaign.id} and its manifest; "
+                    "build again to finish"
                 )
                 sys.exit(exit_status(interruption))
             except OutputError as error:

@@ -165,12 +165,8 @@ def _refusals(fetcher: ProjectURLFetcher, context: PosterContext, when: str = ""
         return
     refused = "; ".join(dict.fromkeys(fetcher.refused))
     if fetcher.refused_field is None:  # not from the campaign: from the design
-        asker = f"template '{context.job.template}'"
-        refused += (
-            f" ({when}, asked for by {asker} or a picture it shows)"
-            if when
-            else (f" (asked for by {asker})")
-        )
+        asker = f"template '{context.job.template}'" + (" or a picture it shows" if when else "")
+        refused += f" ({when}, asked for by {asker})" if when else f" (asked for by {asker})"
     raise PosterError(refused, fetcher.refused_field)
 
 

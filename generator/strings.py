@@ -275,7 +275,9 @@ def import_strings(
         ) from None
     if not dry_run:
         try:  # only if the file is still the one read: another writer's change is never lost
-            write_campaign_text(loaded.path, new_text, text_sha256(loaded.source))
+            write_campaign_text(
+                loaded.path, new_text, text_sha256(loaded.source), writer="poster strings import"
+            )
         except CampaignWriteError as error:
             raise StringsError([str(error)]) from None
         result.written = True
