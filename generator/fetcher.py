@@ -48,8 +48,11 @@ class ProjectURLFetcher(URLFetcher):
             self._refuse(url, "only project files and data: URLs are served")
         path = self.resolve(url)
         content_type = mimetypes.guess_type(path.name)[0] or ""
-        if path.is_relative_to(self.assets) and not content_type.startswith(("text/css", "font")):
-            problem = verify_picture(path, self.project)  # a picture named by a template too
+        picture = content_type.startswith("image/") or (
+            path.is_relative_to(self.assets) and not content_type.startswith(("text/css", "font"))
+        )
+        if picture:  # pictures a template names (or an SVG shows) are verified too
+            problem = verify_picture(path, self.project)
             if problem:
                 self._refuse(url, f"broken picture: {problem}")
         return URLFetcherResponse(
