@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from glob import escape as glob_escape
 from pathlib import Path
@@ -58,18 +59,28 @@ def lock_path(real: Path) -> Path:
     return real.with_name(f".{real.name}.lock")
 
 
+_held = threading.local()  # the files whose lock this thread holds: taking it again is a no-op
+
+
 @contextlib.contextmanager
 def campaign_lock(path: Path) -> Iterator[Path]:
-    """Hold the campaign file's lock; yields the real file (links followed)."""
+    """Hold the campaign file's lock; yields the real file (links followed). A thread that
+    holds it may take it again (a read-modify-write calls the write inside)."""
     real = real_campaign_path(path)
+    held = _held.__dict__.setdefault("files", set())
+    if real in held:
+        yield real
+        return
     try:
         fd = os.open(lock_path(real), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
     except OSError as error:
         raise CampaignWriteError(describe_fault(lock_path(real), error)) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        held.add(real)
         yield real
     finally:
+        held.discard(real)
         os.close(fd)  # releases the lock
 
 

@@ -51,7 +51,7 @@ from .content import (
     text_state,
 )
 from .languages import LANGUAGES
-from .schema import CampaignError, LoadedCampaign
+from .schema import CampaignError, LoadedCampaign, load_campaign
 from .schema.characters import character_problem
 from .schema.loader import MAX_FILE_BYTES, _display_path, _locate, parse_campaign
 
@@ -201,12 +201,52 @@ def import_strings(
 
     ``reviewed_by``: the person importing has reviewed every entry of the file
     that is not fuzzy; those not yet reviewed become reviewed by them ``today``.
+
+    The campaign file is locked from reading to writing (``campaign_files``): an
+    import that had to wait for another writer works on the file as that writer
+    left it, so neither change is lost.
     """
+    if dry_run:
+        return _import(loaded, po_path, project, reviewed_by, today, dry_run)
+    try:
+        with campaign_lock(loaded.path) as real:
+            remove_leftover_parts(real)  # what a killed import left behind
+            current = _as_it_is_now(loaded, project)
+            return _import(current, po_path, project, reviewed_by, today, dry_run)
+    except CampaignWriteError as error:
+        raise StringsError([str(error)]) from None
+
+
+def _as_it_is_now(loaded: LoadedCampaign, project: Path | None) -> LoadedCampaign:
+    """The campaign file as it is now: another writer may have changed it since it was read."""
+    try:
+        unchanged = text_sha256(loaded.path.read_bytes()) == text_sha256(loaded.source)
+    except OSError:
+        unchanged = False
+    if unchanged:
+        return loaded
+    try:
+        return load_campaign(loaded.path, project)
+    except CampaignError as error:
+        raise StringsError(
+            [
+                f"the campaign file changed meanwhile and is not valid now: {p}"
+                for p in error.problems
+            ]
+        ) from None
+
+
+def _import(
+    loaded: LoadedCampaign,
+    po_path: Path,
+    project: Path | None,
+    reviewed_by: str | None,
+    today: dt.date | None,
+    dry_run: bool,
+) -> Import:
     campaign = loaded.campaign
     today = today or dt.date.today()
     shown = _display_path(po_path)
-    if not dry_run:
-        _tidy(loaded.path)
     catalog = _read_po(po_path, shown)
     lang = str(catalog.locale).replace("_", "-") if catalog.locale else ""
     problems: list[tuple[str, str]] = []
@@ -282,15 +322,6 @@ def import_strings(
             raise StringsError([str(error)]) from None
         result.written = True
     return result
-
-
-def _tidy(path: Path) -> None:
-    """Remove what a killed import of this campaign left behind (its ``.part`` files)."""
-    try:
-        with campaign_lock(path) as real:
-            remove_leftover_parts(real)
-    except CampaignWriteError as error:
-        raise StringsError([str(error)]) from None
 
 
 class _Catalog(Catalog):
