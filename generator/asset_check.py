@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import mimetypes
 import re
 import warnings
 from collections.abc import Iterator
@@ -136,6 +137,9 @@ def _verify_svg(data: bytes, path: Path, project: Path, depth: int) -> str | Non
             )
         if not local.is_file():
             return f"it refers to {reference[:120]!r}, which does not exist"
+        kind = mimetypes.guess_type(local.name)[0] or ""
+        if kind.startswith(("font/", "text/css", "application/font")):
+            continue  # not a picture: the renderer's fetcher serves it, from assets/ only
         if depth >= MAX_SVG_DEPTH:
             return "its pictures nest too deep"
         problem = _verify(local, project, depth + 1)

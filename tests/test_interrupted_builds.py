@@ -30,7 +30,7 @@ PLACEMENT = """\
     formats:
       - {{size: A5, quantity: 1}}
 """
-POSTERS = 6
+POSTERS = 10
 
 
 @contextmanager
@@ -198,3 +198,28 @@ def _points_at_lock(fd: str, folder: Path) -> bool:
         return os.readlink(f"/proc/self/fd/{fd}") == str(folder / LOCK)
     except OSError:
         return False
+
+
+def test_sigterm_of_a_build_in_one_process_stops_it_cleanly(project, campaign, tmp_path):
+    """With --jobs 1 the posters are made in the command's own process: the signal
+    arrives inside the renderer."""
+    out, log = tmp_path / "out", tmp_path / "build.log"
+    folder = out / "small-test"
+    more = "".join(PLACEMENT.format(i=i) for i in range(POSTERS, 4 * POSTERS))
+    campaign.write_text(campaign.read_text(encoding="utf-8") + more, encoding="utf-8")
+    command = [sys.executable, "-m", "generator.cli", "build", str(campaign), "--jobs", "1"]
+    command += ["--project", str(project), "--output", str(out)]
+    build = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=log.open("w"), cwd=PROJECT,
+        start_new_session=True,
+    )  # fmt: skip
+    wait_until(lambda: log.read_text().count("  built ") >= 1, 300, "a poster built")
+    os.kill(build.pid, signal.SIGTERM)  # while the next poster is made
+    status = build.wait(timeout=30)
+    output = log.read_text()
+    assert status == 128 + signal.SIGTERM, output
+    assert "Traceback" not in output and "interrupted (SIGTERM)" in output
+    assert lock_is_free(folder)
+    assert not list(folder.glob(".*.part"))
+    for entry in read_manifest(folder)["posters"]:
+        assert sha256((folder / entry["file"]).read_bytes()) == entry["sha256"]
