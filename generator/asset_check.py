@@ -52,7 +52,8 @@ class PictureProblem:
 
     def __str__(self) -> str:
         at = f" ({self.where})" if self.where else ""
-        return f"picture {self.asset}{at}: {self.what}; replace the file or remove it"
+        advice = "" if ";" in self.what else "; replace the file, or remove it from the campaign"
+        return f"picture {self.asset}{at}: {self.what}{advice}"
 
 
 def verify_picture(path: Path, project: Path) -> str | None:
@@ -111,7 +112,10 @@ def _verify_svg(data: bytes, path: Path, project: Path, depth: int) -> str | Non
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True)
     except DefusedXmlException as error:
-        return f"an SVG with a DTD or entities is refused ({type(error).__name__})"
+        return (
+            "an SVG with a DTD or entities is refused (they can read other files or fill "
+            f"the memory: {type(error).__name__}); save it again as plain SVG"
+        )
     except ParseError as error:
         return f"not a valid SVG (XML) file: {error}"
     except ValueError as error:

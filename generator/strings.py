@@ -255,7 +255,7 @@ def _import(
         raise StringsError([f"{shown}: no known language in its 'Language' header ('{named}')"])
     if lang == campaign.source_language:
         raise StringsError([f"{shown}: '{lang}' is the campaign's source language"])
-    if catalog.project and catalog.project != campaign.id:
+    if catalog.project_header and catalog.project != campaign.id:
         raise StringsError([f"{shown}: this file is for campaign '{catalog.project}'"])
 
     result = Import(lang)
@@ -327,6 +327,7 @@ def _import(
 class _Catalog(Catalog):
     duplicates: list[str]
     language_header: str = ""  # as written, when Babel knows no such locale
+    project_header: bool = False  # the file names its campaign (Project-Id-Version)
 
 
 class _Parser(PoFileParser):
@@ -380,6 +381,8 @@ def _read_po(path: Path, shown: str) -> _Catalog:
         raise StringsError([f"{shown}: not a valid PO file: {error}"]) from None
     found = re.search(rb'^"Language: *([^\\"]*)', raw, re.MULTILINE)
     catalog.language_header = found.group(1).decode("utf-8", "replace")[:40] if found else ""
+    # Without the header Babel says the project is "PROJECT": no campaign named at all.
+    catalog.project_header = re.search(rb'^"Project-Id-Version:', raw, re.MULTILINE) is not None
     return catalog
 
 
