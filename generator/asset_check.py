@@ -72,7 +72,8 @@ def verify_picture(path: Path, project: Path) -> str | None:
 
 def _verify(path: Path, project: Path, depth: int) -> str | None:
     try:
-        head = path.open("rb").read(512)
+        with path.open("rb") as file:
+            head = file.read(512)
     except OSError as error:
         return f"cannot be read: {error.strerror}"
     if SVG_SIGNATURE.match(head) or path.suffix.lower() == ".svg":

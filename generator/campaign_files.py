@@ -120,7 +120,8 @@ def remove_leftover_parts(real: Path) -> None:
     """Delete temporary files of this campaign file that a killed writer left; only
     while holding its lock, when no writer can be using one."""
     for leftover in real.parent.glob(f".{glob_escape(real.name)}.*.part"):
-        leftover.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a folder this writer cannot change
+            leftover.unlink(missing_ok=True)
 
 
 def write_campaign_text(
