@@ -13,8 +13,9 @@ image with its lower part flat colour. So, before a poster is laid out:
   internal (``#id``), a ``data:`` URL, or a file inside ``assets/``; the files it
   refers to are verified in turn.
 
-A verdict is kept per file and version (size and modification time), so a
-picture used by every poster is decoded once per process.
+A verdict is kept per file, with the size and modification time of the file
+and of every file it refers to: a picture used by every poster is decoded once
+per process, and checked again when it or a picture inside it changes.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import base64
 import io
 import logging
 import mimetypes
+import os
 import re
 import warnings
 from collections.abc import Iterator
@@ -41,7 +43,8 @@ SVG_SIGNATURE = re.compile(rb"^\s*(<\?xml|<svg|<!--|<!DOCTYPE)", re.IGNORECASE)
 CSS_REFERENCE = re.compile(r"""url\(\s*['"]?([^'")\s]*)|@import\s+['"]([^'"]*)""", re.IGNORECASE)
 LINK_ATTRIBUTES = ("href", "{http://www.w3.org/1999/xlink}href", "src")
 
-_verdicts: dict[tuple, str | None] = {}
+# path -> (the stamps of it and of every file it refers to, the verdict)
+_verdicts: dict[str, tuple[tuple, str | None]] = {}
 
 
 @dataclass(frozen=True)
@@ -60,17 +63,31 @@ def verify_picture(path: Path, project: Path) -> str | None:
     """What is wrong with the picture at ``path``, or None when it can be used."""
     ImageFile.LOAD_TRUNCATED_IMAGES = False  # WeasyPrint sets it on import: undo it
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own bomb check, at the same limit
-    try:
-        info = path.stat()
-    except OSError as error:
-        return f"cannot be read: {error.strerror}"
-    key = (str(path.resolve()), info.st_mtime_ns, info.st_size)
-    if key not in _verdicts:
-        _verdicts[key] = _verify(path, project, 0)
-    return _verdicts[key]
+    key = str(path.resolve())
+    known = _verdicts.get(key)
+    if known and known[0] == _stamps(known[0]):
+        return known[1]
+    used: list[Path] = []
+    verdict = _verify(path, project, 0, used)
+    _verdicts[key] = (_stamps(tuple((str(p.resolve()), None) for p in used)), verdict)
+    return verdict
 
 
-def _verify(path: Path, project: Path, depth: int) -> str | None:
+def _stamps(files: tuple) -> tuple:
+    """Each file with its size and modification time now (None if it is gone)."""
+    stamped = []
+    for name, _ in files:
+        try:
+            info = os.stat(name)
+            stamped.append((name, (info.st_mtime_ns, info.st_size)))
+        except OSError:
+            stamped.append((name, None))
+    return tuple(stamped)
+
+
+def _verify(path: Path, project: Path, depth: int, used: list[Path] | None = None) -> str | None:
+    if used is not None:
+        used.append(path)
     try:
         with path.open("rb") as file:
             head = file.read(512)
@@ -81,7 +98,7 @@ def _verify(path: Path, project: Path, depth: int) -> str | None:
             data = path.read_bytes()
         except OSError as error:
             return f"cannot be read: {error.strerror}"
-        return _verify_svg(data, path, project, depth)
+        return _verify_svg(data, path, project, depth, used)
     return _verify_raster(path)
 
 
@@ -108,7 +125,9 @@ def _verify_raster(path: Path | io.BytesIO) -> str | None:
     return None
 
 
-def _verify_svg(data: bytes, path: Path, project: Path, depth: int) -> str | None:
+def _verify_svg(
+    data: bytes, path: Path, project: Path, depth: int, used: list[Path] | None = None
+) -> str | None:
     """``data``: the SVG, whose relative references are relative to ``path``."""
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True)
@@ -128,7 +147,7 @@ def _verify_svg(data: bytes, path: Path, project: Path, depth: int) -> str | Non
         if reference.startswith("#") or not reference:
             continue
         if reference.lower().startswith("data:"):
-            problem = _verify_data_url(reference, path, project, depth)
+            problem = _verify_data_url(reference, path, project, depth, used)
             if problem:
                 return f"its embedded picture (a data: URL): {problem}"
             continue
@@ -141,19 +160,23 @@ def _verify_svg(data: bytes, path: Path, project: Path, depth: int) -> str | Non
                 "use files in assets/"
             )
         if not local.is_file():
+            if used is not None:
+                used.append(local)  # put there later: verified then
             return f"it refers to {reference[:120]!r}, which does not exist"
         kind = mimetypes.guess_type(local.name)[0] or ""
         if kind.startswith(("font/", "text/css", "application/font")):
             continue  # not a picture: the renderer's fetcher serves it, from assets/ only
         if depth >= MAX_SVG_DEPTH:
             return "its pictures nest too deep"
-        problem = _verify(local, project, depth + 1)
+        problem = _verify(local, project, depth + 1, used)
         if problem:
             return f"its picture {local.relative_to(project.resolve()).as_posix()}: {problem}"
     return None
 
 
-def _verify_data_url(url: str, path: Path, project: Path, depth: int) -> str | None:
+def _verify_data_url(
+    url: str, path: Path, project: Path, depth: int, used: list[Path] | None = None
+) -> str | None:
     """A picture embedded as a ``data:`` URL is verified like a file."""
     header, _, payload = url[5:].partition(",")
     kind = header.split(";")[0].strip().lower()
@@ -170,7 +193,7 @@ def _verify_data_url(url: str, path: Path, project: Path, depth: int) -> str | N
     if kind == "image/svg+xml":
         if depth >= MAX_SVG_DEPTH:
             return "its pictures nest too deep"
-        return _verify_svg(data, path, project, depth + 1)
+        return _verify_svg(data, path, project, depth + 1, used)
     return _verify_raster(io.BytesIO(data))
 
 

@@ -299,3 +299,18 @@ def test_a_picture_the_renderer_cannot_load_fails_every_poster_that_shows_it(
     assert output.count("a picture could not be drawn: Failed to load image at") == 2, output
     assert "text.png" in output
     assert not poster_pdfs(tmp_path / "o" / "small-test")
+
+
+def test_a_verdict_follows_the_files_it_was_made_from(project):
+    """A long-lived process (the workspace) sees a picture fixed, or broken, inside an SVG."""
+    inner = project / "assets" / "inner.png"
+    outer = project / "assets" / "outer.svg"
+    outer.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><image href="inner.png" width="1" height="1"/></svg>'
+    )
+    inner.write_bytes(png_truncated())
+    assert "its picture assets/inner.png: broken" in verify_picture(outer, project)
+    inner.write_bytes(_encoded(_noise((8, 8)), "PNG"))
+    assert verify_picture(outer, project) is None
+    inner.write_bytes(b"broken again, and of another size")
+    assert "not a picture" in verify_picture(outer, project)
