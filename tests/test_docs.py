@@ -20,3 +20,14 @@ def test_documented_example_is_a_valid_campaign(project):
 def test_committed_json_schema_is_current():
     committed = json.loads((PROJECT / "docs" / "campaign.schema.json").read_text(encoding="utf-8"))
     assert committed == json_schema(), "run: poster schema > docs/campaign.schema.json"
+
+
+def test_project_license_is_an_spdx_expression():
+    import tomllib
+
+    from packaging.licenses import canonicalize_license_expression
+
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    # A table ({text = ...}) is deprecated by setuptools (PEP 639) and warns on every install.
+    assert isinstance(project["license"], str)
+    assert canonicalize_license_expression(project["license"]) == project["license"]
