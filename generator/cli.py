@@ -31,8 +31,10 @@ from .schema import CampaignError, LoadedCampaign, json_schema, load_campaign
 
 EXIT_OK, EXIT_POSTERS_FAILED, EXIT_INVALID = 0, 1, 2
 
-console = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False)
+# No emoji codes: ":100:" of "file.yaml:100:9" would print as an emoji. Every value from a
+# campaign, a file name or a message goes through escape(), so "[...]" in it is never markup.
+console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out = Console(highlight=False, emoji=False)
 
 
 def _campaign_files(project: Path, given: tuple[str, ...]) -> list[Path]:
@@ -159,7 +161,10 @@ def build(
         started = time.monotonic()
         total = len(plan(item.campaign, only))
         if not quiet:
-            console.print(f"[bold]{item.campaign.id}[/bold] from {item.path}: {total} posters")
+            console.print(
+                f"[bold]{escape(item.campaign.id)}[/bold] from {escape(str(item.path))}: "
+                f"{total} posters"
+            )
         with _progress(total, quiet) as advance:
 
             def report(result):
@@ -167,14 +172,14 @@ def build(
                 if not result.ok:
                     state = "refused" if result.refused else "failed"
                     console.print(
-                        f"  [red]{state}[/red] {result.job.name}: {escape(result.error or '')}"
+                        f"  [red]{state}[/red] {escape(result.job.name)}: {escape(result.error or '')}"
                     )
                     if verbose and result.detail:
                         console.print(result.detail, markup=False)
                     return
                 if verbose or (not quiet and not console.is_terminal):
                     state = "unchanged" if result.unchanged else "[green]built[/green]"
-                    console.print(f"  {state} {result.file}")
+                    console.print(f"  {state} {escape(str(result.file))}")
                 # Preflight warnings always (what a print shop would query); the rest verbose.
                 fresh = not quiet and not result.unchanged
                 checked = (result.preflight or {}).get("warnings", []) if fresh else []
@@ -236,7 +241,9 @@ def _summary(result, seconds: float) -> None:
     setup = result.print_setup
     if setup is not None:
         icc = f", output intent {setup.icc.description}" if setup.icc else ""
-        console.print(f"  profile [bold]{setup.profile.name}[/bold]: {setup.profile.summary}{icc}")
+        console.print(
+            f"  profile [bold]{setup.profile.name}[/bold]: {escape(setup.profile.summary + icc)}"
+        )
     checked = [r.preflight for r in outcomes if r.preflight]
     if checked:
         passed = sum(1 for p in checked if p.get("ok"))
@@ -247,7 +254,7 @@ def _summary(result, seconds: float) -> None:
             f"  preflight: {passed} passed ({with_warnings} with warnings), {shown}; "
             f"report: poster preflight {escape(str(result.folder))}"
         )
-    console.print(f"  → {result.folder}")
+    console.print(f"  → {escape(str(result.folder))}")
 
 
 def _content_summary(result, path: Path) -> None:
@@ -281,7 +288,7 @@ def validate(campaigns, project) -> None:
     """Check CAMPAIGNS without building anything."""
     loaded, any_invalid = _load_all(project, campaigns)
     for item in loaded:
-        console.print(f"[green]valid[/green] {item.path}", markup=True)
+        console.print(f"[green]valid[/green] {escape(str(item.path))}")
     sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
 
 
@@ -315,14 +322,8 @@ def list_posters(campaigns, only, as_json, project) -> None:
         for column in table.columns:  # names are folded, never cut, in narrow logs
             column.overflow = "fold"
         for cid, job in rows:
-            table.add_row(
-                cid,
-                job.placement_id,
-                job.design_id,
-                job.format.label,
-                " + ".join(job.languages),
-                str(job.quantity),
-            )
+            cells = (cid, job.placement_id, job.design_id, job.format.label)
+            table.add_row(*map(escape, cells), escape(" + ".join(job.languages)), str(job.quantity))
         out.print(table)
         out.print(f"{len(rows)} posters, {sum(job.quantity for _, job in rows)} prints")
     sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
@@ -386,22 +387,25 @@ def status(campaigns, as_json, verbose, project) -> None:
         out.print_json(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, default=str))
         sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
     for report in reports:
-        out.print(f"[bold]{report.campaign}[/bold] (source language: {report.source_language})")
+        out.print(
+            f"[bold]{escape(report.campaign)}[/bold] "
+            f"(source language: {escape(report.source_language)})"
+        )
         table = Table("language", "source", *COLUMNS, title="Texts", title_justify="left")
         for lang in report.languages:
             row = [str(lang.counts.get(c, "")) for c in ("source", *COLUMNS)]
-            table.add_row(lang.lang, *row)
+            table.add_row(escape(lang.lang), *row)
         out.print(table)
         for lang in report.languages:
             for problem in lang.problems:
-                out.print(f"  [red]problem[/red] {lang.lang}: {escape(problem)}")
+                out.print(f"  [red]problem[/red] {escape(lang.lang)}: {escape(problem)}")
         table = Table(
             "contact", "number", "verified", "age", "state", title="Contacts", title_justify="left"
         )
         for c in report.contacts:
             age = "" if c.age_months is None else f"{c.age_months} months"
             colour = {"ok": "green", "old": "yellow"}.get(c.state, "red")
-            table.add_row(c.id, c.number, str(c.verified or "never"), age,
+            table.add_row(escape(c.id), escape(c.number), str(c.verified or "never"), age,
                           f"[{colour}]{c.state}[/{colour}]")  # fmt: skip
         out.print(table)
         out.print(f"  warn when verified more than {report.max_age_months} months ago")
@@ -417,11 +421,13 @@ def status(campaigns, as_json, verbose, project) -> None:
             contacts = f"[red]{len(p.unverified)} unverified[/red]" if p.unverified else "verified"
             old = sum(1 for c in report.contacts if c.state == "old" and c.id in p.contacts)
             contacts += f", [yellow]{old} old[/yellow]" if old else ""
-            table.add_row(p.id, "+".join(p.languages), str(p.posters), ready, contacts)
+            table.add_row(
+                escape(p.id), escape("+".join(p.languages)), str(p.posters), ready, contacts
+            )
         out.print(table)
         for p in report.placements if verbose else ():
             for line in (*p.held_back_by, *p.unverified):
-                out.print(f"  {p.id}: {escape(line)}")
+                out.print(f"  {escape(p.id)}: {escape(line)}")
         for note in report.notes:
             out.print(f"  [yellow]note[/yellow] {escape(note)}")
     sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
@@ -457,7 +463,7 @@ def strings_export(campaign, language, output, project) -> None:
     write_atomically(output, exported.po)
     for skipped in exported.skipped:
         console.print(f"[yellow]skipped[/yellow] {escape(skipped)}")
-    console.print(f"{exported.entries} texts → {output}")
+    console.print(f"{exported.entries} texts → {escape(str(output))}")
 
 
 @strings.command(name="import")
@@ -481,14 +487,14 @@ def strings_import(campaign, po_file, reviewed_by, dry_run, project) -> None:
     except StringsError as error:
         for problem in error.problems:
             console.print(f"[red]refused[/red] {escape(problem)}")
-        console.print(f"nothing changed in {campaign}")
+        console.print(f"nothing changed in {escape(str(campaign))}")
         sys.exit(EXIT_INVALID)
     for change in result.changes:
         console.print(f"  {escape(change)}")
     if not result.changes:
-        console.print(f"no changes: {campaign} is as it was")
+        console.print(f"no changes: {escape(str(campaign))} is as it was")
     elif result.written:
-        console.print(f"{len(result.changes)} changes written to {campaign}")
+        console.print(f"{len(result.changes)} changes written to {escape(str(campaign))}")
     else:
         console.print(f"{len(result.changes)} changes (dry run: nothing written)")
     if result.changes and not result.layout_kept:
@@ -515,7 +521,7 @@ def doctor() -> None:
     for check in run_checks():
         all_ok &= check.ok
         status = "[green]ok[/green]" if check.ok else "[red]missing[/red]"
-        table.add_row(check.name, status, check.detail if check.ok else check.fix)
+        table.add_row(escape(check.name), status, escape(check.detail if check.ok else check.fix))
     out.print(table)
     sys.exit(EXIT_OK if all_ok else EXIT_POSTERS_FAILED)
 
