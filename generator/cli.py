@@ -95,7 +95,10 @@ def main() -> None:
     "--only",
     multiple=True,
     metavar="FILTER",
-    help="Only posters matching a placement, design, format, language or *pattern*.",
+    help="Only posters of this placement, design, format (A3, A3-landscape), language or "
+    "*pattern* on the file name; repeat it: filters of different kinds must all match, "
+    "filters of one kind any (--only vientiane-nong-khai --only A1 --only A2: the "
+    "Vientiane A1 and A2 posters).",
 )
 @click.option(
     "--jobs",
@@ -165,6 +168,8 @@ def build(
                 f"[bold]{escape(item.campaign.id)}[/bold] from {escape(str(item.path))}: "
                 f"{total} posters"
             )
+        if only:
+            _print_selection(item, only, total)
         with _progress(total, quiet) as advance:
 
             def report(result):
@@ -206,6 +211,16 @@ def build(
     if any_invalid:
         sys.exit(EXIT_INVALID)
     sys.exit(EXIT_POSTERS_FAILED if failed else EXIT_OK)
+
+
+def _print_selection(item: LoadedCampaign, only: tuple[str, ...], selected: int) -> None:
+    """Which posters --only chose, in words, so a surprising filter shows at once."""
+    from .plan import describe_selection, plan
+
+    every = plan(item.campaign)
+    words = escape(describe_selection(every, only))
+    colour = "yellow" if selected == 0 else "default"
+    console.print(f"  [{colour}]--only {words}: {selected} of {len(every)} posters[/{colour}]")
 
 
 @contextmanager
@@ -294,7 +309,10 @@ def validate(campaigns, project) -> None:
 
 @main.command(name="list")
 @click.argument("campaigns", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--only", multiple=True, metavar="FILTER", help="As for build.")
+@click.option(
+    "--only", multiple=True, metavar="FILTER",
+    help="As for build: different kinds must all match, one kind any.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @project_option
 def list_posters(campaigns, only, as_json, project) -> None:
@@ -303,6 +321,9 @@ def list_posters(campaigns, only, as_json, project) -> None:
 
     loaded, any_invalid = _load_all(project, campaigns)
     rows = [(item.campaign.id, job) for item in loaded for job in plan(item.campaign, only)]
+    if only and not as_json:
+        for item in loaded:
+            _print_selection(item, only, sum(1 for cid, _ in rows if cid == item.campaign.id))
     if as_json:
         data = [
             {

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import SMALL_CAMPAIGN
+from conftest import PROJECT, SMALL_CAMPAIGN
 from generator.cli import EXIT_INVALID, main
+from generator.plan import plan
+from generator.schema import load_campaign
 
 
 @pytest.fixture
@@ -45,3 +47,45 @@ def test_square_brackets_in_a_file_name_are_not_markup(runner, project):
     result = invoke(runner, "validate", path, "--project", project)
     assert result.exit_code == 0
     assert "[red]x.yaml" in result.output
+
+
+# --- --only: AND across kinds, OR within one ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_campaign(PROJECT / "campaigns" / "laos-border-crossings.yaml", PROJECT).campaign
+
+
+def test_only_placement_and_format_is_that_one_poster(sample):
+    jobs = plan(sample, ["vientiane-nong-khai", "A1"])  # the README's own example
+    assert [(j.placement_id, j.format.label) for j in jobs] == [("vientiane-nong-khai", "A1")]
+
+
+def test_only_two_formats_is_either_of_them(sample):
+    jobs = plan(sample, ["A1", "A2"])
+    every = plan(sample)
+    assert {j.format.name for j in jobs} == {"A1", "A2"}
+    assert len(jobs) == sum(1 for j in every if j.format.name in ("A1", "A2"))
+
+
+def test_only_pattern_and_placement_and_language_all_apply(sample):
+    jobs = plan(sample, ["*A1*", "vientiane-nong-khai", "th"])
+    assert [j.format.label for j in jobs] == ["A1"]
+    assert plan(sample, ["vientiane-nong-khai", "vi"]) == []  # that crossing is Lao-Thai
+
+
+def test_list_says_what_only_selected(runner):
+    path = PROJECT / "campaigns" / "laos-border-crossings.yaml"
+    result = invoke(runner, "list", path, "--only", "vientiane-nong-khai", "--only", "A1",
+                    "--only", "A2", "--project", PROJECT)  # fmt: skip
+    assert result.exit_code == 0
+    total = len(plan(load_campaign(path, PROJECT).campaign))
+    assert f"--only placement vientiane-nong-khai and format A1 or A2: 1 of {total}" in (
+        " ".join(result.output.split())
+    )
+
+
+def test_build_help_explains_how_filters_combine(runner):
+    help_text = " ".join(invoke(runner, "build", "--help").output.split())
+    assert "different kinds must all match" in help_text
