@@ -37,6 +37,18 @@ from .schema.loader import field_location
 
 LOGGER = logging.getLogger(__name__)
 
+# What stops a poster, as the build's summary names it (PosterResult.reasons).
+REASONS = {
+    "final": "drafts under --final; these texts await review by native speakers",
+    "draft-mark": "drafts under a profile without transparency (for the DRAFT mark); "
+    "these texts await review",
+    "unverified": "press profile and a contact with no verification date",
+    "fit": "a text does not fit",
+    "preflight": "preflight errors",
+    "pictures": "an image or QR code unusable at its printed size",
+}
+FIT_FAILURE = "does not fit"  # in each message of pdf.py's fit loop giving up
+
 
 @dataclass
 class PosterResult:
@@ -53,6 +65,8 @@ class PosterResult:
     unchanged: bool = False  # inputs as in the last build: not rebuilt
     fits: dict | None = None  # scales of the shrunk texts, passed on to the family
     refused: bool = False  # not built: a draft in a --final build, or unverified for press
+    # Why it was refused or failed: a key of REASONS → the texts, contacts or errors at fault.
+    reasons: dict[str, list[str]] = field(default_factory=dict)
     contact_warnings: list[str] = field(default_factory=list)  # as of the day of the build
     profile: str | None = None  # the print profile it was made with
     field: tuple | None = None  # the campaign field a failure comes from, for its line
@@ -179,9 +193,12 @@ def _build_poster(
             picture_errors
         )
         if errors:
+            reasons = {"preflight": list(report.errors)} if report.errors else {}
+            reasons |= {"pictures": picture_errors} if picture_errors else {}
             return PosterResult(
-                job, False, error="; ".join(errors), warnings=warnings, preflight=report.as_dict()
-            )
+                job, False, error="; ".join(errors), warnings=warnings,
+                preflight=report.as_dict(), reasons=reasons,
+            )  # fmt: skip
         write_atomically(folder / job.filename, prepared.pdf)
         render_previews(folder, job.filename, prepared.pdf)  # here, in parallel
         return PosterResult(
@@ -196,7 +213,11 @@ def _build_poster(
             fits=rendered.fits,
         )
     except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
-        return PosterResult(job, False, error=str(error), field=getattr(error, "field", None))
+        fit = isinstance(error, PosterError) and FIT_FAILURE in str(error)
+        return PosterResult(
+            job, False, error=str(error), field=getattr(error, "field", None),
+            reasons={"fit": [str(error)]} if fit else {},
+        )  # fmt: skip
     except TemplateSyntaxError as error:
         where = f"templates/{error.name}:{error.lineno}" if error.name else f"line {error.lineno}"
         return PosterResult(job, False, error=f"template error in {where}: {error.message}")
@@ -285,7 +306,10 @@ def _locating(loaded: LoadedCampaign, on_result: Callable[[PosterResult], None])
 
     def report(result: PosterResult) -> None:
         if not result.ok and result.field and result.error:
-            result.error = f"{field_location(loaded, result.field)}: {result.error}"
+            located = f"{field_location(loaded, result.field)}: {result.error}"
+            for reason, details in result.reasons.items():
+                result.reasons[reason] = [located if d == result.error else d for d in details]
+            result.error = located
             result.field = None
         on_result(result)
 
@@ -319,11 +343,11 @@ def _build_campaign(
 
     to_build = []
     for job in poster_jobs:
-        refusal = _refusal(
+        refusal, reasons = _refusals(
             job, contact_checks[job.placement_id, job.design_id], final, setup.profile
         )
         if refusal:
-            results.append(PosterResult(job, False, error=refusal, refused=True))
+            results.append(PosterResult(job, False, error=refusal, refused=True, reasons=reasons))
             on_result(results[-1])
             continue
         entry = previous.get(job.filename)
@@ -484,25 +508,30 @@ def _contact_checks(campaign: Campaign, today: dt.date) -> dict[tuple[str, str],
     }
 
 
-def _refusal(job: PosterJob, contacts: list, final: bool, profile: PrintProfile) -> str | None:
-    """Why this build must not make this poster, or None."""
-    reasons = []
+def _refusals(
+    job: PosterJob, contacts: list, final: bool, profile: PrintProfile
+) -> tuple[str | None, dict[str, list[str]]]:
+    """Why this build must not make this poster: the message (None: it may), and its
+    details per reason (a key of REASONS)."""
+    messages, reasons = [], {}
     if final and job.draft:
         shown = "; ".join(job.held_back[:5])
         more = len(job.held_back) - 5
         shown += f"; and {more} more (see: poster status)" if more > 0 else ""
-        reasons.append(f"refused by --final, {len(job.held_back)} texts await review: {shown}")
+        messages.append(f"refused by --final, {len(job.held_back)} texts await review: {shown}")
+        reasons["final"] = list(job.held_back)
     if job.draft and not profile.transparency:
-        reasons.append(
+        messages.append(
             f"refused for {profile.name}: the DRAFT mark is translucent, which "
             f"{profile.pdf_x} forbids; build drafts with 'press' (PDF/X-4), or have "
             "the texts reviewed"
         )
-    unverified = [state for state in contacts if not state.verified]
+        reasons["draft-mark"] = list(job.held_back)
+    unverified = [state.describe() for state in contacts if not state.verified]
     if profile.is_press and unverified:
-        shown = "; ".join(state.describe() for state in unverified)
-        reasons.append(f"refused for press: {shown}")
-    return " / ".join(reasons) or None
+        messages.append(f"refused for press: {'; '.join(unverified)}")
+        reasons["unverified"] = unverified
+    return " / ".join(messages) or None, reasons
 
 
 def _previous_entries(folder: Path) -> dict[str, dict]:

@@ -272,28 +272,43 @@ def _summary(result, seconds: float) -> None:
     console.print(f"  → {escape(str(result.folder))}")
 
 
+MAX_DETAILS = 8  # lines listed under one reason of the summary
+
+
 def _content_summary(result, path: Path) -> None:
-    """Contacts to check and texts awaiting review, once per campaign (not per poster)."""
+    """Contacts to check, texts awaiting review and why posters were refused or failed,
+    once per campaign (not per poster), each under its real reason."""
+    from .build import REASONS
+
     warnings = dict.fromkeys(w for r in result.results for w in r.contact_warnings)
     for warning in warnings:
         console.print(f"  [yellow]warning[/yellow] {escape(warning)}")
-    drafts = [r for r in result.results if r.job.draft]
+    stopped = [r for r in result.results if not r.ok]
+    for reason, label in REASONS.items():
+        posters = [r for r in stopped if reason in r.reasons]
+        if not posters:
+            continue
+        state = "refused" if posters[0].refused else "failed"
+        count = f"{len(posters)} poster{'s' if len(posters) != 1 else ''}"
+        console.print(f"  [red]{state}[/red] {count}: {escape(label)}")
+        details = list(dict.fromkeys(d for r in posters for d in r.reasons[reason]))
+        for detail in details[:MAX_DETAILS]:
+            console.print(f"    {escape(detail)}")
+        if len(details) > MAX_DETAILS:
+            console.print(f"    and {len(details) - MAX_DETAILS} more; see: poster status")
+        if reason == "unverified":
+            console.print("    or build them for screens and proofs meanwhile: --profile digital")
+    other = [r for r in stopped if not r.reasons]
+    if other:
+        console.print(f"  [red]failed[/red] {len(other)} posters: see the errors above")
+    drafts = [r for r in result.results if r.job.draft and r.ok]
     if drafts:
         texts = dict.fromkeys(text for r in drafts for text in r.job.held_back)
-        refused = sum(1 for r in drafts if r.refused)
-        what = (
-            f"{refused} posters refused by --final"
-            if refused
-            else f"{len(drafts)} posters marked DRAFT"
-        )
         console.print(
-            f"  [yellow]draft[/yellow]: {what}; {len(texts)} texts await review by native speakers"
+            f"  [yellow]draft[/yellow]: {len(drafts)} posters marked DRAFT; "
+            f"{len(texts)} texts await review by native speakers"
         )
-        if refused:
-            for text in texts:
-                console.print(f"    {escape(text)}")
-        else:
-            console.print(f"    see: poster status {escape(str(path))}")
+        console.print(f"    see: poster status {escape(str(path))}")
 
 
 @main.command()

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PROJECT, SMALL_CAMPAIGN
-from generator.cli import EXIT_INVALID, main
+from generator.cli import EXIT_INVALID, EXIT_POSTERS_FAILED, main
 from generator.plan import plan
 from generator.schema import load_campaign
 
@@ -89,3 +89,18 @@ def test_list_says_what_only_selected(runner):
 def test_build_help_explains_how_filters_combine(runner):
     help_text = " ".join(invoke(runner, "build", "--help").output.split())
     assert "different kinds must all match" in help_text
+
+
+# --- the summary names each refusal by its real reason ----------------------------------
+
+
+def test_press_refusal_is_named_for_the_unverified_contact_not_final(runner, project, tmp_path):
+    text = SMALL_CAMPAIGN.replace("    verified: 2026-11-23\n", "")
+    path = write_campaign(project, text + "print: {profile: press, icc: default_cmyk.icc}\n")
+    result = invoke(runner, "build", path, "--project", project, "-o", tmp_path / "out")
+    assert result.exit_code == EXIT_POSTERS_FAILED
+    stderr = " ".join(result.stderr.split())
+    assert "refused 1 poster: press profile and a contact with no verification date" in stderr
+    assert "contact la-1554 (1554) has no verification date" in stderr
+    assert "--profile digital" in stderr
+    assert "--final" not in stderr  # no --final was given
