@@ -607,7 +607,8 @@ def _write_proofs(folder: Path, manifest: dict, project: Path, changed: bool) ->
     """Previews (each redrawn only when out of date), and the proof sheet and print order
     when a poster changed or they are missing: an unchanged rebuild never imports WeasyPrint.
     """
-    from .proofs import ORDER_SHEET, PROOF_SHEET, write_order_sheet, write_previews
+    from .print_order import write_order_sheet
+    from .proofs import ORDER_SHEET, PROOF_SHEET, write_previews
 
     if not manifest["posters"]:
         return

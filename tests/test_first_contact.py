@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from conftest import PROJECT, SMALL_CAMPAIGN
+from generator.build import build_campaign
 from generator.cli import EXIT_INVALID, EXIT_POSTERS_FAILED, main
 from generator.plan import plan
+from generator.print_order import read_order_sheet, write_order_sheet
+from generator.proofs import ORDER_HEADER
 from generator.schema import load_campaign
 
 
@@ -104,3 +108,53 @@ def test_press_refusal_is_named_for_the_unverified_contact_not_final(runner, pro
     assert "contact la-1554 (1554) has no verification date" in stderr
     assert "--profile digital" in stderr
     assert "--final" not in stderr  # no --final was given
+
+
+# --- print-order.csv: finals only; drafts apart, without quantities ----------------------
+
+
+def order_entry(file: str, label: str, quantity: int, draft: bool) -> dict:
+    return {"file": file, "format": label, "quantity": quantity, "pages": 1, "draft": draft}
+
+
+def test_print_order_gives_quantities_to_finals_only(tmp_path):
+    manifest = {
+        "posters": [
+            order_entry("a_x_A3_lo-en.pdf", "A3", 10, draft=False),
+            order_entry("b_x_A2_lo-th_DRAFT.pdf", "A2", 5, draft=True),
+            order_entry("c_x_A3_lo-en_DRAFT.pdf", "A3", 7, draft=True),
+        ]
+    }
+    path = write_order_sheet(tmp_path, manifest)
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    assert rows[0][0] == "NOT FOR PRINT" and "2 DRAFT posters" in rows[0][1]
+    assert rows[1] == list(ORDER_HEADER)
+    totals = [row for row in rows if row and row[0].startswith("TOTAL")]
+    assert totals == [["TOTAL A3", "A3", "", "", "10", ""], ["TOTAL", "", "", "", "10", ""]]
+    finals, drafts = read_order_sheet(path)
+    assert [(r["file"], r["quantity"]) for r in finals] == [("a_x_A3_lo-en.pdf", "10")]
+    assert [(r["file"], r["quantity"]) for r in drafts] == [
+        ("b_x_A2_lo-th_DRAFT.pdf", ""),
+        ("c_x_A3_lo-en_DRAFT.pdf", ""),
+    ]
+    # Every DRAFT file is below the totals, under the heading that says so.
+    heading = rows.index(["DRAFTS: NOT FOR PRINT"])
+    assert all(i > heading for i, row in enumerate(rows) if row and "_DRAFT" in row[0])
+
+
+def test_print_order_without_drafts_is_the_plain_table(tmp_path):
+    path = write_order_sheet(tmp_path, {"posters": [order_entry("a.pdf", "A4", 3, draft=False)]})
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    assert rows[0] == list(ORDER_HEADER)
+    assert not any("DRAFT" in cell for row in rows for cell in row)
+
+
+def test_a_draft_build_writes_no_quantity_for_print(project, tmp_path):
+    path = write_campaign(project, SMALL_CAMPAIGN)  # nothing reviewed: a draft
+    result = build_campaign(load_campaign(path, project), project, tmp_path / "out", jobs=1)
+    finals, drafts = read_order_sheet(result.folder / "print-order.csv")
+    assert finals == []
+    assert [(r["file"], r["quantity"]) for r in drafts] == [
+        ("test-crossing_border-sign_A4_lo-en_DRAFT.pdf", "")
+    ]
+
