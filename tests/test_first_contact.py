@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pikepdf
 import pytest
 from click.testing import CliRunner
 
@@ -158,3 +159,25 @@ def test_a_draft_build_writes_no_quantity_for_print(project, tmp_path):
         ("test-crossing_border-sign_A4_lo-en_DRAFT.pdf", "")
     ]
 
+
+# --- PDF metadata: the texts as written ---------------------------------------------------
+
+BREAKS = ("\u200b", "\u2060", "\u00ad", "\u200c", "\u200d")
+
+
+@pytest.mark.parametrize("profile", ["digital", "press"])
+def test_pdf_title_and_subject_carry_no_break_characters(project, tmp_path, profile):
+    path = write_campaign(project, SMALL_CAMPAIGN + "print: {icc: default_cmyk.icc}\n")
+    loaded = load_campaign(path, project)
+    result = build_campaign(loaded, project, tmp_path / profile, jobs=1, profile=profile)
+    [poster] = result.results
+    assert poster.ok, poster.error
+    with pikepdf.open(result.folder / poster.file) as pdf:
+        title, subject = str(pdf.docinfo["/Title"]), str(pdf.docinfo["/Subject"])
+        xmp = pdf.open_metadata()
+        xmp_says = (xmp.get("dc:title"), xmp.get("dc:description"))
+    assert title == "Small test campaign – ດ່ານທົດລອງ"  # Lao words joined as written
+    assert subject == "ໄປເຮັດວຽກຕ່າງປະເທດ ໄປຢ່າງປອດໄພ / Working abroad? Stay safe"
+    assert not any(mark in title + subject for mark in BREAKS)
+    if profile == "press":  # the XMP packet, rewritten for PDF/X, says the same
+        assert xmp_says == (title, subject)
