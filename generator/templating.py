@@ -290,9 +290,7 @@ class PosterContext:
         break characters typesetting inserts, which a search or a file list would show."""
         campaign, placement = self.campaign, self.placement
         title = campaign.title.get("en") or next(iter(campaign.title.values()))
-        place = next(
-            (placement.name[lang] for lang in self.job.languages if lang in placement.name)
-        )
+        place = placement.name[self.job.languages[0]]  # a placement has a name in each
         headline = campaign.messages[self.design.headline]
         subject = " / ".join(
             fill_placeholders(headline[lang], campaign) for lang in self.job.languages
