@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .content import contact_state, placement_contacts
-from .inputs import job_key, templates_digest
+from .inputs import job_key, poster_assets, templates_digest
 from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, out_of_memory, poster_limits
 from .output import (
     build_lock,
@@ -30,6 +30,7 @@ from .output import (
     write_atomically,
     write_manifest,
 )
+from .placeholders import describe, placeholder_assets
 from .plan import PosterJob, fit_seeds, plan, select
 from .profiles import PrintProfile, PrintSetup, ProfileError, resolve_print
 from .schema import Campaign, LoadedCampaign
@@ -46,6 +47,8 @@ REASONS = {
     "fit": "a text does not fit",
     "preflight": "preflight errors",
     "pictures": "an image or QR code unusable at its printed size",
+    "placeholder": "press profile and placeholder assets; replace them with the real files, "
+    "or set print.allow_placeholders: true for proofs",
 }
 FIT_FAILURE = "does not fit"  # in each message of pdf.py's fit loop giving up
 
@@ -68,6 +71,7 @@ class PosterResult:
     # Why it was refused or failed: a key of REASONS → the texts, contacts or errors at fault.
     reasons: dict[str, list[str]] = field(default_factory=dict)
     contact_warnings: list[str] = field(default_factory=list)  # as of the day of the build
+    placeholders: list[str] = field(default_factory=list)  # stand-in assets it shows
     profile: str | None = None  # the print profile it was made with
     field: tuple | None = None  # the campaign field a failure comes from, for its line
 
@@ -86,6 +90,7 @@ class PosterResult:
             "preflight": self.preflight,
             "warnings": self.warnings,
             "inputs": self.inputs,
+            "placeholders": self.placeholders,
             **_content_fields(job, self.contact_warnings),
         }
 
@@ -301,6 +306,16 @@ def build_campaign(
         )  # fmt: skip
 
 
+def _with_placeholders(on_result: Callable[[PosterResult], None], placeholders: dict):
+    """Say which stand-in assets each poster shows, before it is reported."""
+
+    def report(result: PosterResult) -> None:
+        result.placeholders = placeholders.get(result.job.filename, [])
+        on_result(result)
+
+    return report
+
+
 def _locating(loaded: LoadedCampaign, on_result: Callable[[PosterResult], None]):
     """Put the file, line and field in front of a failure that comes from one field."""
 
@@ -332,6 +347,14 @@ def _build_campaign(
 ) -> CampaignResult:
     campaign = loaded.campaign
     contact_checks = _contact_checks(campaign, today)
+    stand_ins = placeholder_assets(project)
+    placeholders = {
+        job.filename: [
+            describe(p, stand_ins[p]) for p in poster_assets(job, campaign) if p in stand_ins
+        ]
+        for job in plan(campaign)
+    }
+    on_result = _with_placeholders(on_result, placeholders)
     remove_leftovers(folder)
     planned = plan(campaign)
     poster_jobs = select(planned, only)
@@ -343,9 +366,11 @@ def _build_campaign(
 
     to_build = []
     for job in poster_jobs:
+        stand_ins_shown = [] if campaign.print.allow_placeholders else placeholders[job.filename]
         refusal, reasons = _refusals(
-            job, contact_checks[job.placement_id, job.design_id], final, setup.profile
-        )
+            job, contact_checks[job.placement_id, job.design_id], final, setup.profile,
+            stand_ins_shown,
+        )  # fmt: skip
         if refusal:
             results.append(PosterResult(job, False, error=refusal, refused=True, reasons=reasons))
             on_result(results[-1])
@@ -509,7 +534,7 @@ def _contact_checks(campaign: Campaign, today: dt.date) -> dict[tuple[str, str],
 
 
 def _refusals(
-    job: PosterJob, contacts: list, final: bool, profile: PrintProfile
+    job: PosterJob, contacts: list, final: bool, profile: PrintProfile, placeholders: list[str]
 ) -> tuple[str | None, dict[str, list[str]]]:
     """Why this build must not make this poster: the message (None: it may), and its
     details per reason (a key of REASONS)."""
@@ -531,6 +556,12 @@ def _refusals(
     if profile.is_press and unverified:
         messages.append(f"refused for press: {'; '.join(unverified)}")
         reasons["unverified"] = unverified
+    if profile.is_press and placeholders:
+        messages.append(
+            f"refused for press: placeholder assets {'; '.join(placeholders)}: replace them, "
+            "or set print.allow_placeholders: true for proofs"
+        )
+        reasons["placeholder"] = placeholders
     return " / ".join(messages) or None, reasons
 
 

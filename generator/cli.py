@@ -190,6 +190,12 @@ def build(
                 checked = (result.preflight or {}).get("warnings", []) if fresh else []
                 for warning in result.warnings if verbose else checked:
                     console.print(f"    [yellow]warning[/yellow] {escape(warning)}")
+                if result.placeholders and not quiet:
+                    shown = escape(", ".join(result.placeholders))
+                    console.print(
+                        f"  [yellow]warning[/yellow] {escape(result.job.name)} shows placeholder "
+                        f"assets: {shown}"
+                    )
 
             result = build_campaign(
                 item,
@@ -283,6 +289,15 @@ def _content_summary(result, path: Path) -> None:
     warnings = dict.fromkeys(w for r in result.results for w in r.contact_warnings)
     for warning in warnings:
         console.print(f"  [yellow]warning[/yellow] {escape(warning)}")
+    stand_ins = [r for r in result.results if r.ok and r.placeholders]
+    if stand_ins:
+        assets = dict.fromkeys(p for r in stand_ins for p in r.placeholders)
+        console.print(
+            f"  [yellow]warning[/yellow] {len(stand_ins)} posters show placeholder assets "
+            f"(assets/placeholders.txt); not for print until the real files replace them:"
+        )
+        for asset in assets:
+            console.print(f"    {escape(asset)}")
     stopped = [r for r in result.results if not r.ok]
     for reason, label in REASONS.items():
         posters = [r for r in stopped if reason in r.reasons]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pikepdf
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from conftest import PROJECT, SMALL_CAMPAIGN
 from generator.build import build_campaign
 from generator.cli import EXIT_INVALID, EXIT_POSTERS_FAILED, main
+from generator.placeholders import placeholder_assets
 from generator.plan import plan
 from generator.print_order import read_order_sheet, write_order_sheet
 from generator.proofs import ORDER_HEADER
@@ -101,7 +103,9 @@ def test_build_help_explains_how_filters_combine(runner):
 
 def test_press_refusal_is_named_for_the_unverified_contact_not_final(runner, project, tmp_path):
     text = SMALL_CAMPAIGN.replace("    verified: 2026-11-23\n", "")
-    path = write_campaign(project, text + "print: {profile: press, icc: default_cmyk.icc}\n")
+    path = write_campaign(
+        project, text + "print: {profile: press, icc: default_cmyk.icc, allow_placeholders: true}\n"
+    )
     result = invoke(runner, "build", path, "--project", project, "-o", tmp_path / "out")
     assert result.exit_code == EXIT_POSTERS_FAILED
     stderr = " ".join(result.stderr.split())
@@ -181,3 +185,53 @@ def test_pdf_title_and_subject_carry_no_break_characters(project, tmp_path, prof
     assert not any(mark in title + subject for mark in BREAKS)
     if profile == "press":  # the XMP packet, rewritten for PDF/X, says the same
         assert xmp_says == (title, subject)
+
+
+# --- placeholder assets: warned about; refused for press unless allowed --------------------
+
+PLACEHOLDER = "assets/logos/mlsw.svg"  # the small campaign's one logo, a stand-in
+
+
+def test_the_sample_logos_are_listed_as_placeholders():
+    listed = placeholder_assets(PROJECT)
+    assert {f"assets/logos/{p.name}" for p in (PROJECT / "assets" / "logos").glob("*.svg")} <= (
+        set(listed)
+    )
+    assert all((PROJECT / path).is_file() and note for path, note in listed.items())
+
+
+def test_press_build_refuses_a_placeholder_unless_the_campaign_allows_it(runner, project, tmp_path):
+    press = "print: {profile: press, icc: default_cmyk.icc}\n"
+    path = write_campaign(project, SMALL_CAMPAIGN + press)
+    refused = invoke(runner, "build", path, "--project", project, "-o", tmp_path / "out")
+    assert refused.exit_code == EXIT_POSTERS_FAILED
+    stderr = " ".join(refused.stderr.split())
+    assert "refused 1 poster: press profile and placeholder assets" in stderr
+    assert "allow_placeholders: true" in stderr
+    assert not list((tmp_path / "out").rglob("*.pdf"))
+
+    allowed = press.replace("}", ", allow_placeholders: true}")
+    path.write_text(SMALL_CAMPAIGN + allowed, encoding="utf-8")
+    built = invoke(runner, "build", path, "--project", project, "-o", tmp_path / "out")
+    assert built.exit_code == 0, built.output
+    stderr = " ".join(built.stderr.split())
+    assert f"test-crossing_border-sign_A4_lo-en_DRAFT shows placeholder assets: {PLACEHOLDER}" in (
+        stderr
+    )
+    assert "1 posters show placeholder assets" in stderr
+    manifest = json.loads((tmp_path / "out" / "small-test" / "manifest.json").read_text())
+    assert manifest["posters"][0]["placeholders"][0].startswith(PLACEHOLDER)
+
+
+def test_digital_build_warns_for_each_poster_with_a_placeholder(runner, project, tmp_path):
+    two = SMALL_CAMPAIGN.replace(
+        "      - {size: A4, quantity: 3}\n",
+        "      - {size: A4, quantity: 3}\n      - {size: A6, quantity: 3}\n",
+    )
+    path = write_campaign(project, two)
+    built = invoke(runner, "build", path, "--project", project, "-o", tmp_path / "out")
+    assert built.exit_code == 0, built.output
+    assert built.stderr.count("shows placeholder assets") == 2
+    (project / "assets" / "placeholders.txt").unlink()  # the real logo is in place now
+    again = invoke(runner, "build", path, "--project", project, "-o", tmp_path / "out")
+    assert "placeholder" not in again.stderr
