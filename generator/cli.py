@@ -57,7 +57,7 @@ def _load_all(project: Path, given: tuple[str, ...]) -> tuple[list[LoadedCampaig
         except CampaignError as error:
             any_invalid = True
             for problem in error.problems:
-                console.print(f"[red]error[/red] {escape(str(problem))}")
+                console.print(f"[red]error[/red] {escape(problem.render())}")
     return loaded, any_invalid
 
 

@@ -17,7 +17,7 @@ from generator.placeholders import placeholder_assets
 from generator.plan import plan
 from generator.print_order import read_order_sheet, write_order_sheet
 from generator.proofs import ORDER_HEADER
-from generator.schema import load_campaign
+from generator.schema import CampaignError, load_campaign
 
 
 @pytest.fixture
@@ -171,7 +171,7 @@ BREAKS = ("\u200b", "\u2060", "\u00ad", "\u200c", "\u200d")
 
 @pytest.mark.parametrize("profile", ["digital", "press"])
 def test_pdf_title_and_subject_carry_no_break_characters(project, tmp_path, profile):
-    path = write_campaign(project, SMALL_CAMPAIGN + "print: {icc: default_cmyk.icc}\n")
+    path = write_campaign(project, SMALL_CAMPAIGN + "print: {icc: default_cmyk.icc, allow_placeholders: true}\n")
     loaded = load_campaign(path, project)
     result = build_campaign(loaded, project, tmp_path / profile, jobs=1, profile=profile)
     [poster] = result.results
@@ -235,3 +235,65 @@ def test_digital_build_warns_for_each_poster_with_a_placeholder(runner, project,
     (project / "assets" / "placeholders.txt").unlink()  # the real logo is in place now
     again = invoke(runner, "build", path, "--project", project, "-o", tmp_path / "out")
     assert "placeholder" not in again.stderr
+
+
+# --- YAML problems in plain words, with the line and a caret -------------------------------
+
+
+def yaml_problem(project: Path, old: str, new: str):
+    assert old in SMALL_CAMPAIGN
+    path = write_campaign(project, SMALL_CAMPAIGN.replace(old, new, 1))
+    with pytest.raises(CampaignError) as info:
+        load_campaign(path, project)
+    [problem] = info.value.problems
+    return problem
+
+
+def test_one_space_too_many_is_said_in_plain_words(project):
+    problem = yaml_problem(project, "    languages: [lo, en]", "     languages: [lo, en]")
+    assert "this line is indented 1 space more than the line above" in problem.message
+    assert "block" not in problem.message and "<" not in problem.message
+    lines = problem.excerpt.splitlines()
+    assert lines[-2].endswith("|      languages: [lo, en]")
+    assert lines[-1].index("^") == lines[-2].index("languages")  # under the misplaced key
+
+
+def test_one_space_too_few_is_said_in_plain_words(project):
+    problem = yaml_problem(project, "    languages: [lo, en]", "   languages: [lo, en]")
+    assert "this line is indented 1 space less than the line above" in problem.message
+
+
+def test_a_tab_is_said_in_plain_words(project):
+    problem = yaml_problem(project, "    template: border-sign", "\ttemplate: border-sign")
+    assert "use spaces, not tabs" in problem.message
+    assert "'\\t'" not in problem.message and "token" not in problem.message
+    assert "→template: border-sign" in problem.excerpt
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words", "opened"),
+    [
+        ("contacts: [la-1554]", "contacts: [la-1554", "this [ opens a list that is never closed", "["),
+        ('number: "1554"', 'number: "1554', 'this " opens a text that is never closed', '"'),
+        ("title: {en: Small test campaign}", "title: {en: Small test campaign",
+         "this { opens a mapping that is never closed", "{"),
+    ],
+)  # fmt: skip
+def test_an_unclosed_quote_or_bracket_points_where_it_opened(project, old, new, words, opened):
+    problem = yaml_problem(project, old, new)
+    assert words in problem.message
+    text, caret = problem.excerpt.splitlines()[-2:]
+    assert text[caret.index("^")] == opened
+
+
+def test_a_colon_in_a_value_asks_for_quotes(project):
+    problem = yaml_problem(project, "title: {en: Small test campaign}", "title: Small: test")
+    assert "must be in quotes" in problem.message
+
+
+def test_the_cli_prints_the_line_and_the_caret(runner, project):
+    path = write_campaign(project, SMALL_CAMPAIGN.replace("\n    languages", "\n     languages"))
+    result = invoke(runner, "validate", path, "--project", project)
+    assert result.exit_code == EXIT_INVALID
+    assert "|      languages: [lo, en]" in result.output
+    assert "^" in result.output.splitlines()[-1]

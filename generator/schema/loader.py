@@ -29,6 +29,7 @@ from ruamel.yaml.reader import ReaderError
 from .characters import MAX_VALUE_CHARS, character_problem, describe
 from .models import Campaign
 from .references import Loc, check_references
+from .yaml_words import excerpt, plain_yaml_error
 
 MAX_FILE_BYTES = 5_000_000
 # A campaign nests six levels deep and the sample has some 1,200 values. Deeper
@@ -46,6 +47,7 @@ class Problem:
     column: int  # 1-based; 0 when unknown
     field: str
     message: str
+    excerpt: str = ""  # the line in the file with a caret under the column, for YAML syntax
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
@@ -53,13 +55,18 @@ class Problem:
             f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         )
 
+    def render(self) -> str:
+        """The problem, then the lines of the file it is about, when it has them."""
+        shown = "\n".join(f"    {line}" for line in self.excerpt.splitlines())
+        return f"{self}\n{shown}" if shown else str(self)
+
 
 class CampaignError(Exception):
     """A campaign file that cannot be used, with every problem found in it."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__("\n".join(p.render() for p in problems))
 
 
 @dataclass(frozen=True)
@@ -170,8 +177,14 @@ def _parse_yaml(text: str, shown: str):
         line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
         char = chr(error.character) if isinstance(error.character, int) else error.character
         message = f"character {describe(char)} is not allowed in a YAML file ({error.reason})"
-        raise CampaignError([Problem(shown, line, column, "", message)]) from None
+        where = excerpt(text, line, column)
+        raise CampaignError([Problem(shown, line, column, "", message, where)]) from None
     except MarkedYAMLError as error:
+        plain = plain_yaml_error(text, error)
+        if plain is not None:
+            where = excerpt(text, plain.line, plain.column, plain.show_line_above)
+            problem = Problem(shown, plain.line, plain.column, "", f"YAML: {plain.message}", where)
+            raise CampaignError([problem]) from None
         # An unclosed bracket or quote is noticed lines later: point at where it opened
         # (the context) and say where the parser gave up.
         unclosed = error.context_mark is not None and any(
@@ -184,7 +197,8 @@ def _parse_yaml(text: str, shown: str):
             message += f" (noticed at line {gave_up.line + 1}, column {gave_up.column + 1})"
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         message = _shorten(message, 300)
-        raise CampaignError([Problem(shown, line, column, "", f"YAML: {message}")]) from None
+        where = excerpt(text, line, column)
+        raise CampaignError([Problem(shown, line, column, "", f"YAML: {message}", where)]) from None
     except YAMLError as error:
         raise CampaignError([Problem(shown, 0, 0, "", f"YAML: {error}")]) from None
 
