@@ -17,7 +17,7 @@ from generator.placeholders import placeholder_assets
 from generator.plan import plan
 from generator.print_order import read_order_sheet, write_order_sheet
 from generator.proofs import ORDER_HEADER
-from generator.schema import CampaignError, load_campaign
+from generator.schema import CampaignError, Placement, load_campaign
 
 
 @pytest.fixture
@@ -171,7 +171,9 @@ BREAKS = ("\u200b", "\u2060", "\u00ad", "\u200c", "\u200d")
 
 @pytest.mark.parametrize("profile", ["digital", "press"])
 def test_pdf_title_and_subject_carry_no_break_characters(project, tmp_path, profile):
-    path = write_campaign(project, SMALL_CAMPAIGN + "print: {icc: default_cmyk.icc, allow_placeholders: true}\n")
+    path = write_campaign(
+        project, SMALL_CAMPAIGN + "print: {icc: default_cmyk.icc, allow_placeholders: true}\n"
+    )
     loaded = load_campaign(path, project)
     result = build_campaign(loaded, project, tmp_path / profile, jobs=1, profile=profile)
     [poster] = result.results
@@ -297,3 +299,76 @@ def test_the_cli_prints_the_line_and_the_caret(runner, project):
     assert result.exit_code == EXIT_INVALID
     assert "|      languages: [lo, en]" in result.output
     assert "^" in result.output.splitlines()[-1]
+
+
+# --- validation errors for people: limits from the models, did you mean, repeats grouped -----
+
+
+def problems_in(project: Path, text: str) -> list:
+    path = write_campaign(project, text)
+    with pytest.raises(CampaignError) as info:
+        load_campaign(path, project)
+    return info.value.problems
+
+
+def test_too_many_languages_is_said_with_the_models_own_limits(project):
+    limits = {type(m).__name__: m for m in Placement.model_fields["languages"].metadata}
+    low, high = limits["MinLen"].min_length, limits["MaxLen"].max_length
+    codes = ["lo", "en", "th", "vi", "ko", "my", "km", "zh-Hans"][: high + 1]
+    text = SMALL_CAMPAIGN.replace("languages: [lo, en]", f"languages: [{', '.join(codes)}]")
+    [problem] = problems_in(project, text)
+    between = f"exactly {low}" if low == high else f"{low} to {high}"
+    assert problem.field == "placements[0].languages"
+    assert problem.message == f"a placement has {between} languages; this one lists {high + 1}"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("quantity: 3", "quantity: 0", "must be at least 1 (got 0)"),
+        ("quantity: 3", "quantity: many", "must be a whole number (got 'many')"),
+        ("size: A4", "size: A9", "must be one of 'A1', 'A2'"),
+        (
+            "id: small-test",
+            "id: Small Test",
+            "must be lower-case letters, digits and single hyphens",
+        ),
+        ("verified: 2026-11-23", "verified: yesterday", "must be a date written YYYY-MM-DD"),
+    ],
+)
+def test_pydantic_wording_is_rewritten_for_people(project, old, new, words):
+    [problem] = problems_in(project, SMALL_CAMPAIGN.replace(old, new, 1))
+    assert words in problem.message
+    for jargon in ("Input should", "input should", "after validation", "valid integer", "String"):
+        assert jargon not in problem.message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "meant"),
+    [
+        ("    languages: [lo, en]", "    langauges: [lo, en]", "languages"),  # a field
+        ("    design: border-sign", "    design: border-sgn", "border-sign"),  # a design id
+        ("contacts: [la-1554]", "contacts: [la-1545]", "la-1554"),  # a contact id
+        ("{text: contract,", "{text: contarct,", "contract"),  # a message key
+        ("  headline: {lo", "  headlines: {lo", None),  # the message is then unknown
+    ],
+)
+def test_did_you_mean_for_fields_ids_and_message_keys(project, old, new, meant):
+    problems = problems_in(project, SMALL_CAMPAIGN.replace(old, new, 1))
+    hints = [p.message for p in problems if "did you mean" in p.message]
+    assert hints, problems
+    if meant:
+        assert f"did you mean '{meant}'?" in hints[0]
+
+
+def test_one_mistake_in_every_text_is_one_message_with_its_lines(project):
+    text = SMALL_CAMPAIGN
+    for key in ("headline", "keep-documents", "contract", "employer", "call"):
+        text = text.replace(f"  {key}: {{lo: ", f"  {key}: {{xx: x, lo: ")
+    problems = problems_in(project, text)
+    [problem] = [p for p in problems if "'xx'" in p.message]
+    assert "(5 times: here and on lines " in problem.message
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if "{xx: x" in line]
+    assert problem.line == lines[0]
+    assert problem.message.endswith(f"lines {', '.join(map(str, lines[1:]))})")
+    assert [p.line for p in problem.repeats] == lines[1:]

@@ -282,7 +282,7 @@ def test_unquoted_phone_number_is_refused(project):
     line = line_of(text, "number: 1554")
     assert problem.field == "contacts[0].number"
     assert (problem.line, problem.column) == (line, column_of(text, line, "1554"))
-    assert "string" in problem.message
+    assert "must be text: put it in quotes" in problem.message
 
 
 def test_unquoted_phone_number_with_leading_zero_is_refused(project):

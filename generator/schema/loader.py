@@ -8,7 +8,7 @@ a campaign officer fixes them all in one pass, with no traceback to read.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from ruamel.yaml.reader import ReaderError
 from .characters import MAX_VALUE_CHARS, character_problem, describe
 from .models import Campaign
 from .references import Loc, check_references
+from .wording import for_people
 from .yaml_words import excerpt, plain_yaml_error
 
 MAX_FILE_BYTES = 5_000_000
@@ -38,6 +39,7 @@ MAX_FILE_BYTES = 5_000_000
 MAX_DEPTH = 20
 MAX_NODES = 50_000
 MAX_SHOWN_CHARS = 80  # of a key or value repeated in a message
+MAX_LINES_LISTED = 12  # other lines named in a message about a repeated mistake
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Problem:
     field: str
     message: str
     excerpt: str = ""  # the line in the file with a caret under the column, for YAML syntax
+    repeats: tuple[Problem, ...] = ()  # the same mistake elsewhere, told in this one message
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
@@ -106,19 +109,49 @@ def parse_campaign(text: str, shown: str, project: Path | None = None) -> Campai
         raise CampaignError([Problem(shown, line, column, "", message)])
     problems = list(_character_problems(tree, (), shown))
     if problems:
-        raise CampaignError(problems)
+        raise CampaignError(grouped(problems))
 
     try:
         campaign = Campaign.model_validate(tree, context={"project": project})
     except ValidationError as error:
         problems = [_from_pydantic(e, tree, shown) for e in error.errors()]
-        raise CampaignError(problems) from None
+        raise CampaignError(grouped(problems)) from None
 
     problems = [_at(tree, loc, shown, msg) for loc, msg in check_references(campaign, project)]
     if problems:
-        raise CampaignError(problems)
+        raise CampaignError(grouped(problems))
     campaign._asset_locations = dict(_asset_locations(tree, shown))
     return campaign
+
+
+def grouped(problems: list[Problem]) -> list[Problem]:
+    """One problem for a mistake made many times (an unknown language in every text): the
+    first place it occurs, with a count and the lines of the others; in the order found."""
+    same: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        same.setdefault((problem.file, problem.message), []).append(problem)
+    out = []
+    for (_, message), group in same.items():
+        first, others = group[0], group[1:]
+        if not others:
+            out.append(first)
+            continue
+        # Lines alone when every occurrence is of the same field name (each text's 'fr');
+        # with the field where they differ (required fields missing in several places).
+        one_name = len({_last_name(p.field) for p in group}) == 1
+        places = [str(p.line) if one_name else f"{p.line} ({p.field})" for p in others]
+        shown = ", ".join(places[:MAX_LINES_LISTED])
+        shown += (
+            f" and {len(places) - MAX_LINES_LISTED} more" if len(places) > MAX_LINES_LISTED else ""
+        )
+        lines = "line" if len(others) == 1 else "lines"
+        text = f"{message} ({len(group)} times: here and on {lines} {shown})"
+        out.append(replace(first, message=text, repeats=tuple(others)))
+    return out
+
+
+def _last_name(field: str) -> str:
+    return field.rsplit(".", 1)[-1].split("[", 1)[0]
 
 
 def _asset_locations(node, shown: str) -> Iterable[tuple[str, str]]:
@@ -265,20 +298,8 @@ def _character_problems(node, loc: Loc, shown: str):
 
 
 def _from_pydantic(error: dict, tree: CommentedMap, shown: str) -> Problem:
-    loc = tuple(error["loc"])
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        message = "unknown field (see docs/campaign-format.md for the fields allowed here)"
-    elif kind == "missing":
-        message = "required field is missing"
-    elif loc and loc[-1] == "[key]":
-        loc = loc[:-1]
-        message = f"'{loc[-1]}' is not allowed as a key here: {_lower(error['msg'])}"
-    else:
-        message = _lower(error["msg"])
-        if "input" in error and kind != "missing" and not isinstance(error["input"], dict | list):
-            message += f" (got {error['input']!r})"[:200]
-    return _at(tree, loc, shown, message, point_at_key=kind in ("extra_forbidden",))
+    loc, message = for_people(error)
+    return _at(tree, loc, shown, message, point_at_key=error["type"] == "extra_forbidden")
 
 
 def _at(tree, loc: Loc, shown: str, message: str, point_at_key: bool = False) -> Problem:
