@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..languages import FONT_ALTERNATIVES
 from .models import Campaign
+from .wording import did_you_mean
 
 Loc = tuple[str | int, ...]
 
@@ -173,4 +174,5 @@ def _templates(project: Path) -> list[str]:
 def _unknown(kind: str, value: str, known) -> str:
     names = sorted(known)
     listed = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
-    return f"unknown {kind} '{value}' (expected one of: {listed or 'none defined'})"
+    hint = did_you_mean(value, names)
+    return f"unknown {kind} '{value}'{hint} (expected one of: {listed or 'none defined'})"
