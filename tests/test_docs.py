@@ -16,8 +16,11 @@ DOCS = sorted((PROJECT / "docs").glob("*.md"))
 # A fragment says where it belongs in an HTML comment just above it:
 # <!-- example: placements in campaigns/x.yaml --> (list items added to, or replacing
 # the items with the same id in, that list) or <!-- example: in campaigns/x.yaml -->
-# (top-level fields replacing the file's). A block without one is a whole campaign.
-BLOCK = re.compile(r"(?:<!-- example: (?:(\w+) )?in (\S+) -->\n)?```yaml\n(.*?)```", re.S)
+# (top-level fields replacing the file's). A block without one is a whole campaign;
+# the tutorial's additions to its own file (<!-- add to ... -->) are checked by
+# tests/test_tutorial.py, which validates the file after adding them.
+BLOCK = re.compile(r"(?:<!-- ([^\n]*?) -->\n)?```yaml\n(.*?)```", re.S)
+EXAMPLE = re.compile(r"example: (?:(\w+) )?in (\S+)")
 
 
 def yaml_examples() -> list[tuple[str, str | None, str | None, str]]:
@@ -25,8 +28,13 @@ def yaml_examples() -> list[tuple[str, str | None, str | None, str]]:
     for doc in DOCS:
         text = doc.read_text(encoding="utf-8")
         for match in BLOCK.finditer(text):
-            line = text[: match.start(3)].count("\n") + 1
-            found.append((f"{doc.name}:{line}", match.group(1), match.group(2), match.group(3)))
+            marker, block = match.group(1) or "", match.group(2)
+            if marker.startswith("add to "):
+                continue
+            line = text[: match.start(2)].count("\n") + 1
+            example = EXAMPLE.fullmatch(marker)
+            key, target = example.groups() if example else (None, None)
+            found.append((f"{doc.name}:{line}", key, target, block))
     return found
 
 

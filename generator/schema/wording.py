@@ -158,6 +158,8 @@ def for_people(error: dict) -> tuple[Loc, str]:
         values = [v.strip(" '") for v in expected.replace(" or ", ", ").split(",")]
         hint = did_you_mean(error.get("input"), values)
         return loc, f"must be one of {expected}{_got(error)}{hint}"
+    if kind.endswith("_type") and "input" in error and error["input"] is None:
+        return loc, "has no value: write one after the colon (or remove the line)"
     if kind in ("string_type", "str_type"):
         return loc, f"must be text: put it in quotes, as written{_got(error)}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
