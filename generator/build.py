@@ -349,9 +349,7 @@ def _build_campaign(
     contact_checks = _contact_checks(campaign, today)
     stand_ins = placeholder_assets(project)
     placeholders = {
-        job.filename: [
-            describe(p, stand_ins[p]) for p in poster_assets(job, campaign) if p in stand_ins
-        ]
+        job.filename: [p for p in poster_assets(job, campaign) if p in stand_ins]
         for job in plan(campaign)
     }
     on_result = _with_placeholders(on_result, placeholders)
@@ -366,7 +364,11 @@ def _build_campaign(
 
     to_build = []
     for job in poster_jobs:
-        stand_ins_shown = [] if campaign.print.allow_placeholders else placeholders[job.filename]
+        stand_ins_shown = [
+            describe(path, stand_ins[path])
+            for path in placeholders[job.filename]
+            if not campaign.print.allow_placeholders
+        ]
         refusal, reasons = _refusals(
             job, contact_checks[job.placement_id, job.design_id], final, setup.profile,
             stand_ins_shown,

@@ -213,7 +213,7 @@ def build(
         failed += len(result.failed)
         _summary(result, time.monotonic() - started)
         if not quiet:
-            _content_summary(result, item.path)
+            _content_summary(result, item.path, project)
     if any_invalid:
         sys.exit(EXIT_INVALID)
     sys.exit(EXIT_POSTERS_FAILED if failed else EXIT_OK)
@@ -281,23 +281,25 @@ def _summary(result, seconds: float) -> None:
 MAX_DETAILS = 8  # lines listed under one reason of the summary
 
 
-def _content_summary(result, path: Path) -> None:
-    """Contacts to check, texts awaiting review and why posters were refused or failed,
-    once per campaign (not per poster), each under its real reason."""
+def _content_summary(result, path: Path, project: Path) -> None:
+    """Contacts to check, stand-in assets, texts awaiting review and why posters were
+    refused or failed, once per campaign (not per poster), each under its real reason."""
     from .build import REASONS
+    from .placeholders import describe, placeholder_assets
 
     warnings = dict.fromkeys(w for r in result.results for w in r.contact_warnings)
     for warning in warnings:
         console.print(f"  [yellow]warning[/yellow] {escape(warning)}")
     stand_ins = [r for r in result.results if r.ok and r.placeholders]
     if stand_ins:
+        notes = placeholder_assets(project)
         assets = dict.fromkeys(p for r in stand_ins for p in r.placeholders)
         console.print(
             f"  [yellow]warning[/yellow] {len(stand_ins)} posters show placeholder assets "
             f"(assets/placeholders.txt); not for print until the real files replace them:"
         )
         for asset in assets:
-            console.print(f"    {escape(asset)}")
+            console.print(f"    {escape(describe(asset, notes.get(asset, '')))}")
     stopped = [r for r in result.results if not r.ok]
     for reason, label in REASONS.items():
         posters = [r for r in stopped if reason in r.reasons]
