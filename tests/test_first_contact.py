@@ -372,3 +372,9 @@ def test_one_mistake_in_every_text_is_one_message_with_its_lines(project):
     assert problem.line == lines[0]
     assert problem.message.endswith(f"lines {', '.join(map(str, lines[1:]))})")
     assert [p.line for p in problem.repeats] == lines[1:]
+
+
+def test_did_you_mean_for_a_status_of_a_misspelt_text(project):
+    text = SMALL_CAMPAIGN + "translations:\n  lo:\n    headlin: {status: translated}\n"
+    [problem] = problems_in(project, text)
+    assert "no text 'headlin' in this campaign; did you mean 'headline'?" in problem.message

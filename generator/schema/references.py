@@ -152,7 +152,11 @@ def _statuses_and_placeholders(campaign: Campaign) -> Iterator[tuple[Loc, str]]:
             if lang == campaign.source_language:
                 yield loc, f"'{lang}' is the source language: its texts have no status"
             elif text_id not in texts:
-                yield loc, f"no text '{text_id}' in this campaign (was it renamed or removed?)"
+                hint = did_you_mean(text_id, texts)
+                yield (
+                    loc,
+                    f"no text '{text_id}' in this campaign{hint} (was it renamed or removed?)",
+                )
             elif lang not in texts[text_id].texts:
                 yield loc, f"text '{text_id}' has no '{lang}' version to have a status"
 
