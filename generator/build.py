@@ -347,14 +347,14 @@ def _build_campaign(
 ) -> CampaignResult:
     campaign = loaded.campaign
     contact_checks = _contact_checks(campaign, today)
-    stand_ins = placeholder_assets(project)
-    placeholders = {
-        job.filename: [p for p in poster_assets(job, campaign) if p in stand_ins]
-        for job in plan(campaign)
-    }
-    on_result = _with_placeholders(on_result, placeholders)
     remove_leftovers(folder)
     planned = plan(campaign)
+    stand_ins = placeholder_assets(project)
+    placeholders = {
+        job.filename: [path for path in poster_assets(job, campaign) if path in stand_ins]
+        for job in planned
+    }
+    on_result = _with_placeholders(on_result, placeholders)
     poster_jobs = select(planned, only)
     seeds = fit_seeds(planned, campaign)
     templates = templates_digest(project)
@@ -364,14 +364,14 @@ def _build_campaign(
 
     to_build = []
     for job in poster_jobs:
-        stand_ins_shown = [
-            describe(path, stand_ins[path])
-            for path in placeholders[job.filename]
-            if not campaign.print.allow_placeholders
-        ]
+        refused_stand_ins = (
+            []
+            if campaign.print.allow_placeholders
+            else [describe(path, stand_ins[path]) for path in placeholders[job.filename]]
+        )
         refusal, reasons = _refusals(
             job, contact_checks[job.placement_id, job.design_id], final, setup.profile,
-            stand_ins_shown,
+            refused_stand_ins,
         )  # fmt: skip
         if refusal:
             results.append(PosterResult(job, False, error=refusal, refused=True, reasons=reasons))
