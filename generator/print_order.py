@@ -35,12 +35,15 @@ def write_order_sheet(folder: Path, manifest: dict) -> Path:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     if drafts:
-        writer.writerow((
-            NOT_FOR_PRINT,
+        what = (
             f"{len(drafts)} DRAFT posters were built as well: their texts await review. "
-            f"They are listed at the end without quantities. Print only the posters "
-            f"above the totals.",
-        ))  # fmt: skip
+            "They are listed at the end without quantities. Print only the posters above "
+            "the totals."
+            if finals
+            else f"All {len(drafts)} posters are DRAFTS: their texts await review, so nothing "
+            "here is for print yet. They are listed at the end without quantities."
+        )
+        writer.writerow((NOT_FOR_PRINT, what))
     writer.writerow(ORDER_HEADER)
     totals: dict[str, int] = {}
     for entry in finals:
