@@ -221,12 +221,17 @@ def build(
 
 def _print_selection(item: LoadedCampaign, only: tuple[str, ...], selected: int) -> None:
     """Which posters --only chose, in words, so a surprising filter shows at once."""
-    from .plan import describe_selection, plan
+    from .plan import describe_selection, plan, unknown_filters
 
     every = plan(item.campaign)
     words = escape(describe_selection(every, only))
     colour = "yellow" if selected == 0 else "default"
     console.print(f"  [{colour}]--only {words}: {selected} of {len(every)} posters[/{colour}]")
+    for name, hint in unknown_filters(every, only).items():
+        console.print(
+            f"  [yellow]warning[/yellow] --only {escape(name)}: no placement, design, format "
+            f"or language of {escape(item.campaign.id)} has this name{escape(hint)}"
+        )
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .content import held_back
 from .formats import PaperFormat
 from .schema import Campaign
+from .schema.wording import did_you_mean
 
 # Appended to the file name of a poster with texts still awaiting review.
 DRAFT_SUFFIX = "_DRAFT"
@@ -147,6 +148,21 @@ def filter_kinds(jobs: list[PosterJob], only: Iterable[str]) -> dict[str, list[s
         kind = next((k for k, known in names.items() if f in known), "pattern")
         groups.setdefault(kind, []).append(f)
     return {kind: groups[kind] for kind in FILTER_KINDS if kind in groups}
+
+
+def unknown_filters(jobs: list[PosterJob], only: Iterable[str]) -> dict[str, str]:
+    """Each filter that names nothing among ``jobs`` and is no pattern (no ``*`` or ``?``)
+    → a "did you mean" for the name it may have meant, or ""."""
+    names = {
+        name
+        for job in jobs
+        for name in (job.placement_id, job.design_id, job.format.label, *job.languages)
+    }
+    return {
+        f: did_you_mean(f, names)
+        for f in filter_kinds(jobs, only).get("pattern", [])
+        if not any(c in f for c in "*?[") and not any(_matches(job, f) for job in jobs)
+    }
 
 
 def describe_selection(jobs: list[PosterJob], only: Iterable[str]) -> str:

@@ -378,3 +378,12 @@ def test_did_you_mean_for_a_status_of_a_misspelt_text(project):
     text = SMALL_CAMPAIGN + "translations:\n  lo:\n    headlin: {status: translated}\n"
     [problem] = problems_in(project, text)
     assert "no text 'headlin' in this campaign; did you mean 'headline'?" in problem.message
+
+
+def test_only_with_a_misspelt_name_says_so(runner):
+    path = PROJECT / "campaigns" / "laos-border-crossings.yaml"
+    result = invoke(runner, "list", path, "--only", "vientiane-nong-kai", "--project", PROJECT)
+    stderr = " ".join(result.stderr.split())
+    assert "--only vientiane-nong-kai: no placement, design, format or language" in stderr
+    assert "did you mean 'vientiane-nong-khai'?" in stderr
+    assert "0 of" in stderr
