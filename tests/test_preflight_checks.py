@@ -20,7 +20,9 @@ from generator.preflight import detect, preflight
 from generator.profiles import PROFILES, ProfileError, find_icc
 from generator.schema import load_campaign
 
-PRESS = "print: {profile: press, icc: default_cmyk.icc, date: 2026-11-23, allow_placeholders: true}\n"
+PRESS = (
+    "print: {profile: press, icc: default_cmyk.icc, date: 2026-11-23, allow_placeholders: true}\n"
+)
 A4 = PaperFormat("A4", "portrait")
 PICTOGRAM = "pictogram: assets/pictograms/border-crossing.svg"
 
@@ -88,17 +90,20 @@ def test_rgb_image_is_converted_to_cmyk_and_a_coarse_one_fails(project, tmp_path
     assert not poster.ok
     assert "images: page 1: image 60×45 px shown" in poster.error
     assert "below 150 ppi" in poster.error
+    assert "preflight" in poster.reasons  # images: a preflight check
 
 
 def test_low_contrast_text_fails_with_the_text_named(project, tmp_path):
     pale_ink = "  palette:\n    ink: {cmyk: [0, 0, 0, 25], srgb: '#c4c4c4'}\n"
     text = SMALL_CAMPAIGN + (
-        "print:\n  profile: press\n  icc: default_cmyk.icc\n  date: 2026-11-23\n  allow_placeholders: true\n" + pale_ink
+        "print:\n  profile: press\n  icc: default_cmyk.icc\n  date: 2026-11-23\n"
+        "  allow_placeholders: true\n" + pale_ink
     )
     poster = only_poster(build(project, text, tmp_path / "out"))
     assert not poster.ok
     assert "contrast: page 1: body text 'Know your employer' has a contrast of" in poster.error
     assert "below 4.5:1" in poster.error
+    assert list(poster.reasons) == ["preflight"]  # the build's summary: "preflight errors"
 
 
 def test_a_digital_file_checked_as_press_fails_on_every_press_requirement(project, tmp_path):
