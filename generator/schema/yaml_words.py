@@ -35,11 +35,16 @@ def plain_yaml_error(text: str, error: MarkedYAMLError) -> Plain | None:
         return _tab(lines, problem.line, problem.column)
     if "quoted scalar" in said and context is not None:
         quote = _char_at(lines, context.line, context.column) or '"'
+        reached = (
+            "the end of the file"
+            if problem.line >= len(lines) or not "".join(lines[problem.line :]).strip()
+            else f"line {problem.line + 1}"
+        )
         return Plain(
             context.line + 1,
             context.column + 1,
             f"this {quote} opens a text that is never closed: end the text with {quote} "
-            f"(the parser reached line {problem.line + 1} looking for it)",
+            f"(the parser reached {reached} looking for it)",
         )
     if ("flow sequence" in said or "flow mapping" in said) and context is not None:
         opening = _char_at(lines, context.line, context.column) or "["
