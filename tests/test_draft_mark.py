@@ -219,7 +219,10 @@ def test_number_prints_once_in_western_digits_for_both_languages(stages):
 def test_press_build_refuses_an_unverified_contact(project, tmp_path):
     path = project / "campaigns" / "small.yaml"
     text = SMALL_CAMPAIGN.replace("    verified: 2026-11-23\n", "")
-    path.write_text(text + "print: {profile: press, icc: default_cmyk.icc, allow_placeholders: true}\n", encoding="utf-8")
+    path.write_text(
+        text + "print: {profile: press, icc: default_cmyk.icc, allow_placeholders: true}\n",
+        encoding="utf-8",
+    )
     review_campaign(path, project)
     result = build(path, project, tmp_path / "out")
     [poster] = result.results
