@@ -229,7 +229,7 @@ def test_the_check_undoes_weasyprints_truncated_images_setting(project):
 
 def test_sound_pictures_pass(project):
     for path in sorted((project / "assets").rglob("*")):
-        if path.is_file():
+        if path.suffix in (".svg", ".png", ".jpg", ".jpeg"):  # not placeholders.txt
             assert verify_picture(path, project) is None, path
     photo = project / "assets" / "photo.jpg"
     photo.write_bytes(_encoded(_noise((64, 48)), "JPEG"))
