@@ -42,6 +42,19 @@ def text_sha256(text: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def read_campaign_text(path: Path) -> tuple[str, str]:
+    """The campaign file's text and the hash to give ``write_campaign_text`` when writing
+    a change of it back (what an editor, such as the workspace, keeps between the two)."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise CampaignWriteError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        return data.decode("utf-8"), text_sha256(data)
+    except UnicodeDecodeError:
+        raise CampaignWriteError(f"{path} is not UTF-8 text") from None
+
+
 def real_campaign_path(path: Path) -> Path:
     """The regular file behind ``path`` (itself, or what its links point to)."""
     real = Path(os.path.realpath(path))

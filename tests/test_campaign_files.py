@@ -22,6 +22,7 @@ from conftest import PROJECT
 from generator.campaign_files import (
     CampaignWriteError,
     lock_path,
+    read_campaign_text,
     text_sha256,
     write_campaign_text,
 )
@@ -50,15 +51,38 @@ def edited_po(loaded, lang: str, context: str, text: str) -> bytes:
     return buffer.getvalue()
 
 
-def _import_at_once(path, po, project, connection) -> None:
+def at_once(target, argument_lists: list[tuple]) -> list:
+    """Run ``target(*arguments, connection)`` in one forked process per argument list; each
+    says "ready" when it has read what it needs, then all are told "go" together. The
+    answers, in the order of the argument lists."""
+    context = multiprocessing.get_context("fork")
+    pipes = [context.Pipe() for _ in argument_lists]
+    workers = [
+        context.Process(target=target, args=(*arguments, child))
+        for arguments, (_, child) in zip(argument_lists, pipes, strict=True)
+    ]
+    for worker in workers:
+        worker.start()
+    for parent, _ in pipes:
+        assert parent.poll(120) and parent.recv() == "ready"
+    for parent, _ in pipes:
+        parent.send("go")
+    answers = [parent.recv() for parent, _ in pipes if parent.poll(120)]
+    for worker in workers:
+        worker.join(timeout=30)
+        assert worker.exitcode == 0
+    return answers
+
+
+def _import(path, po, project, connection) -> None:
     loaded = load_campaign(path, project)  # both read the file before either writes
     connection.send("ready")
-    connection.recv()  # "go", sent to both at once
+    connection.recv()
     try:
         result = import_strings(loaded, po, project)
-        connection.send(("written" if result.written else "nothing", str(po)))
+        connection.send("written" if result.written else "nothing")
     except StringsError as error:
-        connection.send(("refused", str(error)))
+        connection.send(str(error))
 
 
 def test_twenty_rounds_of_two_concurrent_imports_lose_nothing(project, sample):
@@ -67,33 +91,18 @@ def test_twenty_rounds_of_two_concurrent_imports_lose_nothing(project, sample):
     thai.write_bytes(edited_po(loaded, "th", "headline", THAI))
     vietnamese.write_bytes(edited_po(loaded, "vi", "headline", VIETNAMESE))
     original = sample.read_bytes()
-    context = multiprocessing.get_context("fork")
     for _ in range(20):
         sample.write_bytes(original)
-        pipes = [context.Pipe() for _ in range(2)]
-        workers = [
-            context.Process(target=_import_at_once, args=(sample, po, project, child))
-            for po, (_, child) in zip((thai, vietnamese), pipes, strict=True)
-        ]
-        for worker in workers:
-            worker.start()
-        for parent, _ in pipes:
-            assert parent.poll(120) and parent.recv() == "ready"
-        for parent, _ in pipes:
-            parent.send("go")
-        outcomes = [parent.recv() for parent, _ in pipes if parent.poll(120)]
-        for worker in workers:
-            worker.join(timeout=30)
-            assert worker.exitcode == 0
+        answers = at_once(_import, [(sample, po, project) for po in (thai, vietnamese)])
         # The second import waited for the first and worked on the file it left: both
         # changes are in the file.
-        assert sorted(state for state, _ in outcomes) == ["written", "written"], outcomes
+        assert answers == ["written", "written"], answers
         text = sample.read_text(encoding="utf-8")
         assert THAI in text and VIETNAMESE in text
         load_campaign(sample, project)  # and the file is a valid campaign
 
 
-def _write_at_once(path, new_text, expected, connection) -> None:
+def _write(path, new_text, expected, connection) -> None:
     connection.send("ready")
     connection.recv()
     try:
@@ -108,35 +117,19 @@ def test_two_writers_of_one_version_one_wins_the_other_is_refused(project, sampl
     showed): the second is refused, saying who wrote first, never silently lost."""
     before = sample.read_text(encoding="utf-8")
     digest = text_sha256(before)
-    context = multiprocessing.get_context("fork")
     for _ in range(20):
         sample.write_text(before, encoding="utf-8")
-        pipes = [context.Pipe() for _ in range(2)]
-        workers = [
-            context.Process(
-                target=_write_at_once, args=(sample, before + f"# {i}\n", digest, child)
-            )
-            for i, (_, child) in enumerate(pipes)
-        ]
-        for worker in workers:
-            worker.start()
-        for parent, _ in pipes:
-            assert parent.poll(60) and parent.recv() == "ready"
-        for parent, _ in pipes:
-            parent.send("go")
-        outcomes = [parent.recv() for parent, _ in pipes if parent.poll(60)]
-        for worker in workers:
-            worker.join(timeout=30)
-        assert sorted(outcomes)[-1] == "written" and outcomes.count("written") == 1, outcomes
-        [refusal] = [o for o in outcomes if o != "written"]
+        answers = at_once(_write, [(sample, before + f"# {i}\n", digest) for i in range(2)])
+        assert answers.count("written") == 1, answers
+        [refusal] = [answer for answer in answers if answer != "written"]
         assert "changed since it was read (by writer " in refusal
-        winner = outcomes.index("written")
+        winner = answers.index("written")
         assert sample.read_text(encoding="utf-8") == before + f"# {winner}\n"
 
 
 def test_a_file_changed_since_it_was_read_is_not_overwritten(project, sample):
-    before = sample.read_text(encoding="utf-8")
-    digest = text_sha256(before)
+    before, digest = read_campaign_text(sample)
+    assert before == sample.read_text(encoding="utf-8") and digest == text_sha256(before)
     write_campaign_text(sample, before + "\n# one\n", digest, writer="the workspace")
     with pytest.raises(CampaignWriteError, match=r"changed since it was read \(by the workspace"):
         write_campaign_text(sample, before + "\n# two\n", digest)
