@@ -15,10 +15,10 @@ import os
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cluster import worker_lost
 from .content import contact_state, placement_contacts
 from .inputs import job_key, templates_digest
 from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, out_of_memory, poster_limits
@@ -440,22 +440,23 @@ class _Calls:
             self.recovery.close()
 
     def _outcome(self, future: Future, job: PosterJob, call: tuple):
-        """The call's result; if its worker died, the result of trying it again alone."""
+        """The call's result; if its worker died (a local worker, or on a cluster a task
+        whose workers kept dying), the result of trying it again alone."""
         fits_only = call[0] is seed_fits
         try:
             return future.result()
-        except BrokenProcessPool:
+        except Exception as error:
+            if not worker_lost(error):  # the worker could not even start this call
+                if fits_only:
+                    return {}
+                return PosterResult(
+                    job, False, error=f"unexpected {type(error).__name__}: {error}",
+                    detail=traceback.format_exc(),
+                )  # fmt: skip
             outcome = self.recovery.run(*call)
             if outcome is None:
                 return {} if fits_only else PosterResult(job, False, error=WORKER_DIED)
             return outcome
-        except Exception as error:  # the worker could not even start this call
-            if fits_only:
-                return {}
-            return PosterResult(
-                job, False, error=f"unexpected {type(error).__name__}: {error}",
-                detail=traceback.format_exc(),
-            )  # fmt: skip
 
 
 class _Inline(Executor):
