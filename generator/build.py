@@ -12,9 +12,10 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import queue
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -400,15 +401,22 @@ class _Calls:
         self.campaign, self.project, self.folder = campaign, project, folder
         self.keys, self.setup, self.limits = keys, setup, limits
         self.pending: dict[Future, tuple[PosterJob, PosterJob | None, tuple]] = {}
+        # Futures as they finish, in order: waiting on all pending futures for each
+        # result would make a build of N posters take N² steps.
+        self.finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
+
+    def _submit(self, call: tuple, job: PosterJob, seed: PosterJob | None) -> None:
+        future = self.recovery.submit(self.executor, *call)
+        self.pending[future] = (job, seed, call)
+        future.add_done_callback(self.finished.put)
 
     def _poster(self, job: PosterJob, fits: dict | None, seed: PosterJob | None = None) -> None:
         args = (job, self.campaign, self.project, self.folder, self.keys[job.filename])
-        call = (build_poster, *args, self.setup, fits, self.limits)
-        self.pending[self.recovery.submit(self.executor, *call)] = (job, seed, call)
+        self._submit((build_poster, *args, self.setup, fits, self.limits), job, seed)
 
     def _seed_fits(self, seed: PosterJob) -> None:
         call = (seed_fits, seed, self.campaign, self.project, self.setup, self.limits)
-        self.pending[self.recovery.submit(self.executor, *call)] = (seed, seed, call)
+        self._submit(call, seed, seed)
 
     def run(self, to_build: list[PosterJob], seeds: dict[str, PosterJob]) -> Iterator[PosterResult]:
         members: dict[PosterJob, list[PosterJob]] = {}
@@ -425,17 +433,16 @@ class _Calls:
                 self._seed_fits(seed)
         try:
             while self.pending:
-                done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    job, seed, call = self.pending.pop(future)
-                    outcome = self._outcome(future, job, call)
-                    if isinstance(outcome, PosterResult):
-                        yield outcome
-                    if seed is None:
-                        continue  # a member's own result
-                    fits = outcome.fits if isinstance(outcome, PosterResult) else outcome
-                    for member in members[seed]:
-                        self._poster(member, fits or {})
+                future = self.finished.get()
+                job, seed, call = self.pending.pop(future)
+                outcome = self._outcome(future, job, call)
+                if isinstance(outcome, PosterResult):
+                    yield outcome
+                if seed is None:
+                    continue  # a member's own result
+                fits = outcome.fits if isinstance(outcome, PosterResult) else outcome
+                for member in members[seed]:
+                    self._poster(member, fits or {})
         finally:
             self.recovery.close()
 

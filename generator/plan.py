@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .content import held_back
+from .content import campaign_texts, held_back
 from .formats import PaperFormat
 from .schema import Campaign
 
@@ -91,10 +91,11 @@ def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:
     the job's name (``*A1*``). Several filters keep what any of them matches.
     """
     jobs = []
+    texts = campaign_texts(campaign)
     for placement in campaign.placements:
         for order in placement.orders():
             design = campaign.design(order.design)
-            waiting = tuple(s.describe() for s in held_back(campaign, placement, design.id))
+            waiting = tuple(s.describe() for s in held_back(campaign, placement, design.id, texts))
             for size in order.formats:
                 jobs.append(
                     PosterJob(
