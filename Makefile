@@ -21,7 +21,7 @@ lint: setup
 	$(BIN)/ruff format --check generator tests bench
 
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 setup: system-deps $(STAMP)
 
