@@ -575,10 +575,11 @@ def _record(
 
 def _remove_stale(folder: Path, filename: str, pages: int | None) -> None:
     """A poster that fails now must not leave its outdated PDF where it could be printed."""
-    from .proofs import preview_paths
+    from .proofs import preview_paths, thumbnail_path
 
     pages = pages if isinstance(pages, int) and pages > 0 else 1
-    for path in (folder / filename, *preview_paths(folder, filename, pages)):
+    stale = (folder / filename, *preview_paths(folder, filename, pages))
+    for path in (*stale, thumbnail_path(folder, filename)):
         path.unlink(missing_ok=True)
 
 

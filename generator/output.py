@@ -46,7 +46,7 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def remove_leftovers(folder: Path) -> None:
     """Delete temporary files a killed build left behind; they were never renamed into place."""
-    for leftover in folder.glob(".*.part"):
+    for leftover in (*folder.glob(".*.part"), *folder.glob(".*/.*.part")):
         leftover.unlink(missing_ok=True)
 
 

@@ -44,6 +44,9 @@ POSTERS_PER_PROOF_PAGE = 6  # 3 rows × 2 columns on A4 portrait
 THUMBNAIL_PX = 560  # longest side of a proof sheet thumbnail at most: about 200 dpi as printed
 PREVIEW_DPI = 50  # an A4 preview is 585 px high, enough for a proof sheet thumbnail
 PT_PER_INCH = 72
+# The proof sheet's thumbnails, made by the workers with the previews (a cache, not a
+# deliverable): the build's own process then only embeds them.
+THUMBNAILS = ".thumbnails"
 
 
 # --- previews -------------------------------------------------------------------
@@ -75,7 +78,14 @@ def render_previews(
     for png, image in zip(paths, images, strict=True):
         write_atomically(png, _png_bytes(image, dpi))
     _remove_stale_pages(folder, file, len(paths))
+    if dpi == PREVIEW_DPI:  # the resolution the thumbnails are made for
+        write_atomically(thumbnail_path(folder, file), _thumbnail_jpeg(images))
     return paths
+
+
+def thumbnail_path(folder: Path, file: str) -> Path:
+    """Where a poster's proof sheet thumbnail is kept."""
+    return folder / THUMBNAILS / f"{Path(file).stem}.jpg"
 
 
 def write_previews(folder: Path, entries: list[dict], dpi: int = PREVIEW_DPI) -> list[Path]:
@@ -463,13 +473,15 @@ def _shortened(pdf, text: str, width: float, size: float, bold: bool = False,
 
 
 def _reproducible(pdf: bytes) -> bytes:
-    """Without the creation date fpdf2 writes, and with an /ID made from the content."""
+    """Without the creation date fpdf2 writes, and with an /ID made from the content only."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(pdf)) as document:
         for key in ("/CreationDate", "/ModDate"):
             if key in document.docinfo:
                 del document.docinfo[key]
+        if "/ID" in document.trailer:  # fpdf2's is a hash of the content and the time
+            del document.trailer["/ID"]
         out = io.BytesIO()
         document.save(out, deterministic_id=True, compress_streams=True)
     return out.getvalue()
@@ -477,25 +489,46 @@ def _reproducible(pdf: bytes) -> bytes:
 
 def _thumbnail(folder: Path, file: str) -> tuple[tuple[bytes, tuple[int, int]], int]:
     """A poster's first page (a flyer's two sides next to each other) as a JPEG and its
-    size in pixels, made from its previews when fresh; and its number of pages.
+    size in pixels; and its number of pages.
 
-    The build's workers render the previews, so the proof sheet only scales
-    them down; a PDF without fresh previews is rendered here.
+    The build's workers made it with the previews (``render_previews``); when
+    it is missing or older than the PDF, it is made here from the previews if
+    they are fresh, or else from the PDF.
     """
-    with open_pdf(folder / file) as document:
+    pdf = folder / file
+    with open_pdf(pdf) as document:
         sides = len(document)
-        pngs = preview_paths(folder, file, min(sides, 2))
-        if all(_preview_fresh(png, folder / file, PREVIEW_DPI) for png in pngs):
-            images = [Image.open(png) for png in pngs]
+        made = thumbnail_path(folder, file)
+        if _newer(made, pdf):
+            jpeg = made.read_bytes()
         else:
-            scale = THUMBNAIL_PX / max(document[0].get_size())
-            images = [document[i].render(scale=scale).to_pil() for i in range(len(pngs))]
-    image = _side_by_side(images)
-    image.thumbnail((THUMBNAIL_PX * len(images), THUMBNAIL_PX), reducing_gap=2.0)
-    # JPEG: embedded in the PDF as it is, where a PNG would be decoded and compressed again.
+            pngs = preview_paths(folder, file, min(sides, 2))
+            if all(_preview_fresh(png, pdf, PREVIEW_DPI) for png in pngs):
+                images = [Image.open(png) for png in pngs]
+            else:
+                scale = THUMBNAIL_PX / max(document[0].get_size())
+                images = [document[i].render(scale=scale).to_pil() for i in range(len(pngs))]
+            jpeg = _thumbnail_jpeg(images)
+    with Image.open(io.BytesIO(jpeg)) as image:  # reads the header only
+        size = image.size
+    return (jpeg, size), sides
+
+
+def _thumbnail_jpeg(images: list[Image.Image]) -> bytes:
+    """The first page, or a flyer's two sides next to each other, scaled down to a JPEG:
+    embedded in the PDF as it is, where a PNG would be decoded and compressed again."""
+    image = _side_by_side(images[:2])
+    image.thumbnail((THUMBNAIL_PX * len(images[:2]), THUMBNAIL_PX), reducing_gap=2.0)
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="JPEG", quality=85)
-    return (buffer.getvalue(), image.size), sides
+    return buffer.getvalue()
+
+
+def _newer(path: Path, than: Path) -> bool:
+    try:
+        return path.stat().st_mtime_ns >= than.stat().st_mtime_ns
+    except OSError:
+        return False
 
 
 def _side_by_side(images: list[Image.Image]) -> Image.Image:

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import socket
+import time
 from pathlib import Path
 
 import pikepdf
@@ -207,6 +208,7 @@ def test_proof_sheet_is_an_a4_pdf_naming_every_poster(built, folder, manifest):
 def test_proof_sheet_is_reproducible(built, folder, manifest):
     project, _ = built
     first = write_proof_sheet(folder, manifest, project).read_bytes()
+    time.sleep(1.1)  # into another second: the time must not be in the file (nor its /ID)
     assert write_proof_sheet(folder, manifest, project).read_bytes() == first
 
 
