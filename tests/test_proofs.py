@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
 import os
 import re
 import shutil
@@ -373,3 +374,29 @@ def test_the_review_note_keeps_its_script(built, folder, manifest):
     with pikepdf.open(path) as pdf:
         names = {str(font.get("/BaseFont")) for font in pdf.pages[0].Resources.Font.values()}
     assert any("NotoSansLao" in name for name in names), names
+
+
+def test_the_sheet_embeds_the_workers_thumbnails_unless_they_are_stale(built, folder, manifest):
+    from generator.proofs import thumbnail_path
+
+    project, _ = built
+    made = thumbnail_path(folder, A4_FILE)
+    assert made.is_file()  # the build's worker made it, with the previews
+    with Image.open(made) as image:
+        size = image.size
+    red = io.BytesIO()
+    Image.new("RGB", size, "#ff0000").save(red, format="JPEG")
+    made.write_bytes(red.getvalue())
+
+    def first_image_colour(path: Path) -> tuple:
+        with pikepdf.open(path) as pdf:
+            (_, image), *_ = pdf.pages[0].get_images().items()
+            picture = pikepdf.PdfImage(image).as_pil_image().convert("RGB")
+        return picture.resize((1, 1)).getpixel((0, 0))
+
+    sheet = {**manifest, "posters": manifest["posters"][:1]}
+    red_seen = first_image_colour(write_proof_sheet(folder, sheet, project))
+    assert red_seen[0] > 240 and red_seen[1] < 20 and red_seen[2] < 20
+    make_older(made, than=folder / A4_FILE)  # the poster changed after its thumbnail
+    colour = first_image_colour(write_proof_sheet(folder, sheet, project))
+    assert colour != red_seen and colour[1] > 60  # the poster itself, from its PDF
