@@ -23,8 +23,11 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from glob import escape as glob_escape
 from pathlib import Path
@@ -33,7 +36,7 @@ from PIL import Image
 
 from .formats import FORMAT_NAMES, PaperFormat
 from .languages import LANGUAGES, LATIN_FONT, all_font_families
-from .output import write_atomically
+from .output import atomic_file, write_atomically
 from .pdfium_access import open_pdf
 
 LOGGER = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ LOGGER = logging.getLogger(__name__)
 PROOF_SHEET = "proof.pdf"
 ORDER_SHEET = "print-order.csv"
 POSTERS_PER_PROOF_PAGE = 6  # 3 rows × 2 columns on A4 portrait
+PAGES_PER_BATCH = 20  # drawn at a time: fpdf2 holds a batch's pictures and output in memory
 THUMBNAIL_PX = 560  # longest side of a proof sheet thumbnail at most: about 200 dpi as printed
 PREVIEW_DPI = 50  # an A4 preview is 585 px high, enough for a proof sheet thumbnail
 PT_PER_INCH = 72
@@ -201,7 +205,7 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path | None = None)
     for entry in posters:
         status, status_class = preflight_status(entry.get("preflight"))
         pdf_path = folder / entry["file"]
-        thumbnail, sides = _thumbnail(folder, entry["file"]) if pdf_path.is_file() else (None, 1)
+        sides = _pages(pdf_path) if pdf_path.is_file() else None
         cards.append(
             _Card(
                 file=entry["file"],
@@ -215,7 +219,7 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path | None = None)
                 ),
                 status=status,
                 status_class=status_class,
-                thumbnail=thumbnail,
+                folder=folder if sides else None,
             )
         )
     total = sum(_quantity(entry) for entry in posters)
@@ -229,9 +233,8 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path | None = None)
         draft=bool(manifest.get("draft")),
         review_note=str(manifest.get("review_note") or ""),
     )
-    pdf = _draw_sheet(header, cards)
     path = folder / PROOF_SHEET
-    write_atomically(path, pdf)
+    _draw_sheet(header, cards, path)
     return path
 
 
@@ -241,7 +244,12 @@ class _Card:
     rows: tuple[tuple[str, str], ...]
     status: str
     status_class: str
-    thumbnail: tuple[bytes, tuple[int, int]] | None  # JPEG and its size in pixels
+    folder: Path | None  # where its PDF is; None when it is missing
+
+    def thumbnail(self) -> tuple[bytes, tuple[int, int]] | None:
+        """The JPEG and its size in pixels: read when the card is drawn, so that a sheet of
+        thousands of posters never holds all of them at once."""
+        return None if self.folder is None else _thumbnail(self.folder, self.file)[0]
 
 
 @dataclass(frozen=True)
@@ -252,25 +260,49 @@ class _Header:
     review_note: str
 
 
-def _draw_sheet(header: _Header, cards: list[_Card]) -> bytes:
+def _draw_sheet(header: _Header, cards: list[_Card], path: Path) -> None:
+    """Draw the pages a few dozen at a time, each batch into a file of its own, and join
+    them: a campaign of thousands of posters never has all its thumbnails in memory."""
     texts = [header.campaign, header.summary, header.review_note, FOOTER]
     texts += [text for card in cards for text in (card.file, *(v for _, v in card.rows))]
-    pdf = _new_document(texts)
-    pdf.set_title(f"Proof sheet: {header.campaign}")
+    fonts = _font_files(texts)
     sheets = list(_chunks(cards, POSTERS_PER_PROOF_PAGE)) or [[]]
-    for number, sheet in enumerate(sheets, 1):
-        pdf.add_page()
-        _draw_header(pdf, header)
-        _draw_footer(pdf, f"Page {number} of {len(sheets)}")
-        if not cards:
-            _text(pdf, MARGIN_MM, CARDS_TOP_MM + 8, "This campaign has no finished posters.", 11,
-                  colour=MUTED)  # fmt: skip
-        for index, card in enumerate(sheet):
-            row, column = divmod(index, 2)
-            x = MARGIN_MM + column * (CARD_MM[0] + CARD_GAP_MM[0])
-            y = CARDS_TOP_MM + row * (CARD_MM[1] + CARD_GAP_MM[1])
-            _draw_card(pdf, card, x, y)
-    return _reproducible(bytes(pdf.output()))
+    batches = []
+    try:
+        for first in range(0, len(sheets), PAGES_PER_BATCH):
+            batches.append(_temporary(path))
+            pdf = _new_document(fonts)
+            for number, sheet in enumerate(sheets[first : first + PAGES_PER_BATCH], first + 1):
+                _draw_page(pdf, header, sheet, f"Page {number} of {len(sheets)}")
+            pdf.output(str(batches[-1]))
+            del pdf
+        with atomic_file(path) as temporary:
+            _join_reproducibly(batches, temporary, f"Proof sheet: {header.campaign}")
+    finally:
+        for batch in batches:
+            batch.unlink(missing_ok=True)
+
+
+def _temporary(path: Path) -> Path:
+    """A temporary file beside ``path``, named like a killed build's leftover (which the
+    next build removes)."""
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def _draw_page(pdf, header: _Header, sheet: list[_Card], page_label: str) -> None:
+    pdf.add_page()
+    _draw_header(pdf, header)
+    _draw_footer(pdf, page_label)
+    if not sheet:
+        _text(pdf, MARGIN_MM, CARDS_TOP_MM + 8, "This campaign has no finished posters.", 11,
+              colour=MUTED)  # fmt: skip
+    for index, card in enumerate(sheet):
+        row, column = divmod(index, 2)
+        x = MARGIN_MM + column * (CARD_MM[0] + CARD_GAP_MM[0])
+        y = CARDS_TOP_MM + row * (CARD_MM[1] + CARD_GAP_MM[1])
+        _draw_card(pdf, card, x, y)
 
 
 def _draw_header(pdf, header: _Header) -> None:
@@ -351,12 +383,13 @@ def _texts_height(size: float, file_lines: int, rows: list) -> float:
 def _draw_thumbnail(pdf, card: _Card, x: float, y: float, width: float, height: float) -> None:
     pdf.set_fill_color(THUMB_BACKGROUND)
     pdf.rect(x, y, width, height, style="F")
-    if card.thumbnail is None:
+    thumbnail = card.thumbnail()
+    if thumbnail is None:
         label = "PDF missing"
         left = x + (width - _width(pdf, label, 8, bold=True)) / 2
         _text(pdf, left, y + height / 2 - 2, label, 8, bold=True, colour="#b91c1c")
         return
-    jpeg, (px_w, px_h) = card.thumbnail
+    jpeg, (px_w, px_h) = thumbnail
     room_w, room_h = width - 1.0, height - 2.0
     scale = min(room_w / px_w, room_h / px_h)
     w, h = px_w * scale, px_h * scale
@@ -370,7 +403,7 @@ def _draw_thumbnail(pdf, card: _Card, x: float, y: float, width: float, height: 
 # --- text with fpdf2 ------------------------------------------------------------------
 
 
-def _new_document(texts: list[str]):
+def _new_document(fonts: dict[str, tuple]):
     from fpdf import FPDF
 
     pdf = FPDF(unit="mm", format="A4")
@@ -378,7 +411,7 @@ def _new_document(texts: list[str]):
     pdf.set_margins(0, 0, 0)
     pdf.set_creator("poster-generator")
     fallbacks = []
-    for name, (regular, bold) in _font_files(texts).items():
+    for name, (regular, bold) in fonts.items():
         pdf.add_font(name, "", str(regular.file), collection_font_number=regular.index)
         pdf.add_font(name, "B", str(bold.file), collection_font_number=bold.index)
         fallbacks.append(name)
@@ -472,19 +505,23 @@ def _shortened(pdf, text: str, width: float, size: float, bold: bool = False,
     return "…"
 
 
-def _reproducible(pdf: bytes) -> bytes:
-    """Without the creation date fpdf2 writes, and with an /ID made from the content only."""
+def _join_reproducibly(batches: list[Path], path: Path, title: str) -> None:
+    """The batches' pages in one PDF, without a creation date, with an /ID made from the
+    content only (fpdf2's holds the time)."""
     import pikepdf
 
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        for key in ("/CreationDate", "/ModDate"):
-            if key in document.docinfo:
-                del document.docinfo[key]
-        if "/ID" in document.trailer:  # fpdf2's is a hash of the content and the time
-            del document.trailer["/ID"]
-        out = io.BytesIO()
-        document.save(out, deterministic_id=True, compress_streams=True)
-    return out.getvalue()
+    with ExitStack() as stack:
+        out = stack.enter_context(pikepdf.new())
+        for batch in batches:
+            out.pages.extend(stack.enter_context(pikepdf.open(batch)).pages)
+        out.docinfo["/Title"] = title
+        out.docinfo["/Creator"] = "poster-generator"
+        out.save(path, deterministic_id=True, compress_streams=True)
+
+
+def _pages(pdf: Path) -> int:
+    with open_pdf(pdf) as document:
+        return len(document)
 
 
 def _thumbnail(folder: Path, file: str) -> tuple[tuple[bytes, tuple[int, int]], int]:

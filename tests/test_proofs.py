@@ -400,3 +400,25 @@ def test_the_sheet_embeds_the_workers_thumbnails_unless_they_are_stale(built, fo
     make_older(made, than=folder / A4_FILE)  # the poster changed after its thumbnail
     colour = first_image_colour(write_proof_sheet(folder, sheet, project))
     assert colour != red_seen and colour[1] > 60  # the poster itself, from its PDF
+
+
+def test_a_sheet_drawn_in_several_batches_is_one_pdf_with_every_page(
+    built, folder, manifest, monkeypatch
+):
+    import generator.proofs
+
+    project, _ = built
+    sheet = {**manifest, "posters": manifest["posters"] * 7}  # 14 posters: 3 pages
+    whole = folder / "whole.pdf"
+    shutil.copy(write_proof_sheet(folder, sheet, project), whole)  # in one batch
+    monkeypatch.setattr(generator.proofs, "PAGES_PER_BATCH", 1)
+    path = write_proof_sheet(folder, sheet, project)
+    texts = [squeeze(text) for text in page_texts(path)]
+    assert texts == [squeeze(text) for text in page_texts(whole)]
+    assert [f"Page{n}of3" in text for n, text in enumerate(texts, 1)] == [True] * 3
+    assert sum(text.count("PreflightOK") for text in texts) == 14
+    with pikepdf.open(path) as pdf:
+        assert len(pdf.pages) == 3
+        assert pdf.docinfo["/Title"] == "Proof sheet: small-test"
+        assert "/CreationDate" not in pdf.docinfo
+    assert not list(folder.glob(".*.part"))  # no batch left behind
