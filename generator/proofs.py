@@ -27,7 +27,6 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from glob import escape as glob_escape
 from pathlib import Path
@@ -506,17 +505,27 @@ def _shortened(pdf, text: str, width: float, size: float, bold: bool = False,
 
 
 def _join_reproducibly(batches: list[Path], path: Path, title: str) -> None:
-    """The batches' pages in one PDF, without a creation date, with an /ID made from the
-    content only (fpdf2's holds the time)."""
+    """The batches' pages in one PDF, titled, without a creation date, with an /ID made
+    from the content only (fpdf2's holds the time). qpdf's own page merging reads the
+    batches as it writes; copying pages with pikepdf held all their pictures in memory."""
     import pikepdf
 
-    with ExitStack() as stack:
-        out = stack.enter_context(pikepdf.new())
-        for batch in batches:
-            out.pages.extend(stack.enter_context(pikepdf.open(batch)).pages)
-        out.docinfo["/Title"] = title
-        out.docinfo["/Creator"] = "poster-generator"
-        out.save(path, deterministic_id=True, compress_streams=True)
+    joined = _temporary(path)
+    try:
+        merge = ["qpdf", "--empty", "--deterministic-id", "--pages", *map(str, batches), "--"]
+        merge.append(str(joined))
+        job = pikepdf.Job(merge)
+        job.run()
+        if job.exit_code not in (0, 3):  # 3: done, with warnings
+            raise ProofError(f"could not join the proof sheet's pages (qpdf {job.exit_code})")
+        with pikepdf.open(joined) as document:
+            document.docinfo["/Title"] = title
+            document.docinfo["/Creator"] = "poster-generator"
+            if "/ID" in document.trailer:  # made again from the content only, below
+                del document.trailer["/ID"]
+            document.save(path, deterministic_id=True, compress_streams=True)
+    finally:
+        joined.unlink(missing_ok=True)
 
 
 def _pages(pdf: Path) -> int:
