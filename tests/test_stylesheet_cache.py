@@ -97,3 +97,13 @@ def test_sheets_that_speak_for_the_whole_document_are_not_cached(monkeypatch):
     assert generator.pdf._STYLESHEETS == {}
     generator.pdf.cached_stylesheet(string="p { color: red }", counter_style={}, **common)
     assert len(generator.pdf._STYLESHEETS) == 1
+
+
+def test_a_refused_linked_stylesheet_fails_every_poster(project, tmp_path):
+    template = project / "templates" / "border-sign" / "poster.html.j2"
+    link = '<link rel="stylesheet" href="file:///etc/hostname">'
+    source = template.read_text(encoding="utf-8")
+    template.write_text(source.replace("{% block stylesheets %}", "{% block stylesheets %}" + link))
+    for run in ("one", "two"):  # the link is fetched, and refused, for every poster
+        (poster,) = build(project, tmp_path / run).results
+        assert not poster.ok and "refused file:///etc/hostname" in poster.error, poster.error
