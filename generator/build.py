@@ -391,11 +391,18 @@ def _build_campaign(
     # worker of its own when there is a memory limit, unless jobs=1 says otherwise.
     alone = len(to_build) <= 1 and not (limits and limits.memory_mb)
     own = executor is None
+    shared = None
     if own:
         pooled = workers > 1 and not alone and to_build
-        executor = ProcessPoolExecutor(min(workers, len(to_build))) if pooled else _Inline()
+        if pooled:  # the campaign goes to each worker once, not with every poster
+            shared = _Shared(campaign, setup)
+            executor = ProcessPoolExecutor(
+                min(workers, len(to_build)), initializer=_Shared.keep, initargs=(shared,)
+            )
+        else:
+            executor = _Inline()
     try:
-        calls = _Calls(executor, campaign, project, folder, keys, setup, limits)
+        calls = _Calls(executor, campaign, project, folder, keys, setup, limits, shared)
         for result in calls.run(to_build, seeds):
             results.append(result)
             on_result(result)
@@ -447,8 +454,8 @@ class _Calls:
     A poster whose worker died is tried again alone (``limits.Recovery``).
     """
 
-    def __init__(self, executor, campaign, project, folder, keys, setup, limits):
-        self.executor, self.recovery = executor, Recovery()
+    def __init__(self, executor, campaign, project, folder, keys, setup, limits, shared=None):
+        self.executor, self.recovery, self.shared = executor, Recovery(), shared
         self.campaign, self.project, self.folder = campaign, project, folder
         self.keys, self.setup, self.limits = keys, setup, limits
         self.pending: dict[Future, tuple[PosterJob, PosterJob | None, tuple]] = {}
@@ -457,7 +464,8 @@ class _Calls:
         self.finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
 
     def _submit(self, call: tuple, job: PosterJob, seed: PosterJob | None) -> None:
-        future = self.recovery.submit(self.executor, *call)
+        sent = self.shared.packed(call) if self.shared else call
+        future = self.recovery.submit(self.executor, *sent)
         self.pending[future] = (job, seed, call)
         future.add_done_callback(self.finished.put)
 
@@ -515,6 +523,43 @@ class _Calls:
             if outcome is None:
                 return {} if fits_only else PosterResult(job, False, error=WORKER_DIED)
             return outcome
+
+
+_KEPT: dict[str, tuple[Campaign, PrintSetup]] = {}  # in a pool's worker: its build's
+
+
+class _Shared:
+    """The campaign and print setup of a build, handed to each worker of its pool once
+    (the pool's initializer) rather than pickled with every poster: a campaign of
+    2,000 posters is half a megabyte, which made each poster's call cost grow with
+    the campaign. A call refers to them by this object's key."""
+
+    def __init__(self, campaign: Campaign, setup: PrintSetup):
+        self.key = f"{os.getpid()}-{id(campaign)}-{id(setup)}"
+        self.campaign, self.setup = campaign, setup
+
+    def keep(self) -> None:
+        """In a new worker: keep this build's campaign and setup."""
+        _KEPT.clear()
+        _KEPT[self.key] = (self.campaign, self.setup)
+
+    def packed(self, call: tuple) -> tuple:
+        """``call`` with the campaign and setup replaced by references to them."""
+        function, *args = call
+        refs = [_Kept(self.key, 0) if a is self.campaign else
+                _Kept(self.key, 1) if a is self.setup else a for a in args]  # fmt: skip
+        return (_unpacked, function, *refs)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    key: str
+    index: int  # 0: the campaign, 1: the print setup
+
+
+def _unpacked(function, *args):
+    """In a worker: ``function`` called with the kept campaign and setup put back."""
+    return function(*(_KEPT[a.key][a.index] if isinstance(a, _Kept) else a for a in args))
 
 
 class _Inline(Executor):
