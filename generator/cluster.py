@@ -26,7 +26,7 @@ import os
 import secrets
 import sys
 from collections.abc import Iterator
-from concurrent.futures import Executor
+from concurrent.futures import CancelledError, Executor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,9 +47,10 @@ class ClusterError(Exception):
 
 
 def worker_lost(error: BaseException) -> bool:
-    """Whether ``error`` means the worker running a call died: the local pool broke, or
-    Dask gave up on a task whose workers kept dying."""
-    if isinstance(error, BrokenProcessPool):
+    """Whether ``error`` means the worker running a call died: the local pool broke, Dask
+    gave up on a task whose workers kept dying, or the cluster cancelled it (the build
+    cancels nothing while it waits for results)."""
+    if isinstance(error, BrokenProcessPool | CancelledError):  # cancelled: not by the build
         return True
     distributed = sys.modules.get("distributed")  # never imported for a local build
     return distributed is not None and isinstance(error, distributed.KilledWorker)

@@ -162,6 +162,9 @@ def test_the_command_builds_on_the_cluster(cluster, project, campaign, tmp_path)
     assert f"cluster {cluster.scheduler_address}: checking" in result.output
     assert "failed bad-crossing" in result.output and "Traceback" not in result.output
     assert poster_pdfs(out / "small-test") == GOOD_FILES
+    local = build_campaign(load_campaign(campaign, project), project, tmp_path / "local", jobs=1)
+    for name in GOOD_FILES:
+        assert (out / "small-test" / name).read_bytes() == (local.folder / name).read_bytes()
 
 
 def test_scheduler_and_jobs_exclude_each_other(project, campaign):
@@ -256,3 +259,21 @@ def test_a_worker_that_dies_mid_poster_takes_no_other_poster_with_it(
     assert by_place["bad-crossing"].error == WORKER_DIED
     assert by_place["test-crossing"].ok and by_place["third-crossing"].ok
     assert len(poster_pdfs(result.folder)) == 2
+
+
+def test_a_dying_worker_on_the_commands_cluster_executor(cluster, project, tmp_path, monkeypatch):
+    """As above, through the executor ``--scheduler`` uses."""
+    monkeypatch.setattr(generator.build, "build_poster", _build_poster_or_die)
+    path = project / "campaigns" / "small.yaml"
+    good = BAD_PLACEMENT.replace("ດ່ານ ა", "ດ່ານ")
+    path.write_text(
+        SMALL_CAMPAIGN + good + good.replace("bad-crossing", "third-crossing"), encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    with generator.cluster.cluster_executor(cluster.scheduler_address, project, out) as executor:
+        result = build_campaign(load_campaign(path, project), project, out, executor=executor)
+    by_place = {r.job.placement_id: r for r in result.results}
+    assert by_place["bad-crossing"].error == WORKER_DIED
+    assert by_place["test-crossing"].ok and by_place["third-crossing"].ok, [
+        r.error for r in result.results
+    ]
