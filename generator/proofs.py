@@ -314,11 +314,14 @@ def _draw_header(pdf, header: _Header) -> None:
     _text(pdf, MARGIN_MM, 19.5, _shortened(pdf, header.summary, width, 9), 9)
     if header.draft:
         banner = "DRAFT — translations await review"
-        _text(pdf, MARGIN_MM, 24.5, banner, 9, bold=True, colour="#b91c1c")
+        _text(pdf, MARGIN_MM, 23.4, banner, 9, bold=True, colour="#b91c1c")
         if header.review_note:
+            # The review note says who wrote the drafts: it wraps to a second line
+            # rather than losing its end.
             left = MARGIN_MM + _width(pdf, banner + " ", 9, bold=True)
-            note = _shortened(pdf, f"({header.review_note})", MARGIN_MM + width - left, 9)
-            _text(pdf, left, 24.5, note, 9, colour=MUTED)
+            lines = _wrapped(pdf, f"({header.review_note})", MARGIN_MM + width - left, 7)
+            for index, line in enumerate(_cut(pdf, lines, 2, MARGIN_MM + width - left, 7)):
+                _text(pdf, left, 23.6 + 3.2 * index, line, 7, colour=MUTED)
     pdf.set_draw_color(INK)
     pdf.set_line_width(0.5)
     pdf.line(MARGIN_MM, 30.0, MARGIN_MM + width, 30.0)
