@@ -376,6 +376,18 @@ def test_the_review_note_keeps_its_script(built, folder, manifest):
     assert any("NotoSansLao" in name for name in names), names
 
 
+def test_a_long_review_note_is_printed_whole(built, folder, manifest):
+    """The note says who wrote the drafts: a long one wraps rather than losing its end."""
+    project, _ = built
+    note = (
+        "Draft translations by the tool's developers; awaiting review by native speakers "
+        "of each language before anything is printed."
+    )
+    sheet = {**manifest, "draft": True, "review_note": note}
+    path = write_proof_sheet(folder, sheet, project)
+    assert " ".join(note.split()) in " ".join("".join(page_texts(path)).split())
+
+
 def test_the_sheet_embeds_the_workers_thumbnails_unless_they_are_stale(built, folder, manifest):
     from generator.proofs import thumbnail_path
 
