@@ -34,31 +34,42 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename; a fault of the
     file system (disk full, read-only, no permission) raises ``OutputError``, which
     names the path and what to do, and leaves the previous file as it was."""
+    with atomic_file(path) as temporary, temporary.open("wb") as file:
+        file.write(data)
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` for the caller to write (a library that writes
+    to a path, without the whole file in memory); on success it replaces ``path``.
+    A fault of the file system raises ``OutputError``, as for ``write_atomically``."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".part", dir=path.parent
-        )
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as error:
         raise OutputError(path, error) from None
+    os.close(handle)
+    temporary = Path(name)
     try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
+        yield temporary
+        with temporary.open("rb+") as file:
             os.fsync(file.fileno())
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
+    except OutputError:
+        temporary.unlink(missing_ok=True)
+        raise
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise OutputError(path, error) from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 
 def remove_leftovers(folder: Path) -> None:
     """Delete temporary files a killed build left behind; they were never renamed into place."""
-    for leftover in folder.glob(".*.part"):
+    for leftover in (*folder.glob(".*.part"), *folder.glob(".*/.*.part")):
         # (In a folder this build cannot write, it writes nothing either.)
         with suppress(OSError):
             leftover.unlink(missing_ok=True)

@@ -27,7 +27,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -67,12 +67,18 @@ def keep_from_workers(fd: int) -> Iterator[None]:
         _parent_only_fds.discard(fd)
 
 
-def worker_pool(max_workers: int) -> ProcessPoolExecutor:
-    """A process pool whose workers follow the rules above."""
-    return ProcessPoolExecutor(max_workers, initializer=start_worker, initargs=(os.getpid(),))
+def worker_pool(
+    max_workers: int, initializer: Callable[..., object] | None = None, initargs: tuple = ()
+) -> ProcessPoolExecutor:
+    """A process pool whose workers follow the rules above, then run ``initializer``."""
+    return ProcessPoolExecutor(
+        max_workers, initializer=start_worker, initargs=(os.getpid(), initializer, initargs)
+    )
 
 
-def start_worker(parent_pid: int) -> None:
+def start_worker(
+    parent_pid: int, initializer: Callable[..., object] | None = None, initargs: tuple = ()
+) -> None:
     """The initializer of every worker process."""
     for fd in list(_parent_only_fds):
         with contextlib.suppress(OSError):
@@ -81,6 +87,8 @@ def start_worker(parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent_pid)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def _die_with_parent(parent_pid: int) -> None:
