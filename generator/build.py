@@ -16,6 +16,7 @@ import queue
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -732,13 +733,28 @@ def _write_proofs(folder: Path, manifest: dict, project: Path) -> None:
 
     if not manifest["posters"]:
         return
-    write_previews(folder, manifest["posters"])
+    with _faults_named(folder):
+        write_previews(folder, manifest["posters"])
     digest = made_from(manifest)
     if not sheet_is_fresh(folder, ORDER_SHEET, digest):
-        write_order_sheet(folder, manifest)
+        with _faults_named(folder / ORDER_SHEET):
+            write_order_sheet(folder, manifest)
         record_sheet(folder, ORDER_SHEET, digest)
     if not sheet_is_fresh(folder, PROOF_SHEET, digest):
         from .proofs import write_proof_sheet
 
-        write_proof_sheet(folder, manifest, project)
+        with _faults_named(folder / PROOF_SHEET):
+            write_proof_sheet(folder, manifest, project)
         record_sheet(folder, PROOF_SHEET, digest)
+
+
+@contextmanager
+def _faults_named(path: Path) -> Iterator[None]:
+    """A file-system fault while writing ``path`` (by a library writing its own temporary
+    files, say) as an ``OutputError`` that names it."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as error:
+        raise OutputError(path, error) from None
