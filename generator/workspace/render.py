@@ -1,0 +1,241 @@
+"""Previews for the workspace: the build's own pipeline, kept warm in the server process.
+
+A preview is made as ``poster build`` makes a poster (``PosterContext`` →
+``render_poster`` with its fit loop → ``prepress``), with the digital profile,
+then drawn with PDFium at screen resolution. WeasyPrint and the fonts are loaded
+once, when the server starts (``warm_up``), and every preview after that reuses
+them: no process is started per request.
+
+The final layout also says where each text is: every element that prints a
+campaign text carries its text id (``data-text-id``, or the fit box's
+``data-fit="key:lang|role"``, mapped back to the text id through the field it
+came from). Their boxes, as fractions of the trim box, let the page lay a
+clickable overlay over the picture.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..content import campaign_texts
+from ..inputs import job_key, templates_digest
+from ..plan import PosterJob
+from ..profiles import resolve_print
+from ..schema import LoadedCampaign
+
+LOGGER = logging.getLogger(__name__)
+
+PREVIEW_DPI = 72  # an A3 poster is 842 px wide on screen: legible, and fast to draw
+THUMBNAIL_PX = 360
+CACHE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """Where one text sits on a page, as fractions of the trim box (0 to 1)."""
+
+    text_id: str
+    lang: str
+    page: int  # 1-based
+    left: float
+    top: float
+    width: float
+    height: float
+
+    def style(self) -> str:
+        return (
+            f"left:{self.left * 100:.3f}%;top:{self.top * 100:.3f}%;"
+            f"width:{self.width * 100:.3f}%;height:{self.height * 100:.3f}%"
+        )
+
+
+@dataclass
+class Preview:
+    job: PosterJob
+    pages: list[bytes] = field(default_factory=list)  # PNG of each page, trim box only
+    boxes: list[TextBox] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None  # the poster cannot be made: why (located when it can be)
+    seconds: float = 0.0
+    key: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def thumbnail(self) -> bytes:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(self.pages[0])) as image:
+            image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG", compress_level=1)
+            return buffer.getvalue()
+
+
+class Renderer:
+    """Renders previews one at a time (the layout engine is one per process), keeping the
+    latest ones by their inputs, and each poster's fitted scales so that a poster drawn
+    again after an edit usually needs a single layout."""
+
+    def __init__(self, project: Path):
+        self.project = project
+        self._cache: OrderedDict[str, Preview] = OrderedDict()
+        self._fits: dict[str, dict] = {}
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Load WeasyPrint and the fonts now, not on the first request."""
+        from ..pdf import font_config
+
+        font_config()
+
+    def key(self, loaded: LoadedCampaign, job: PosterJob) -> str:
+        setup = resolve_print(loaded.campaign, self.project, "digital")
+        inputs = job_key(job, loaded.campaign, self.project, templates_digest(self.project),
+                         setup.key())  # fmt: skip
+        return f"{inputs}:{job.name}"
+
+    def cached(self, loaded: LoadedCampaign, job: PosterJob) -> Preview | None:
+        return self._cache.get(self.key(loaded, job))
+
+    def preview(self, loaded: LoadedCampaign, job: PosterJob) -> Preview:
+        key = self.key(loaded, job)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is None:
+                found = self._render(loaded, job)
+                found.key = key
+                self._cache[key] = found
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+            self._cache.move_to_end(key)
+            return found
+
+    def _render(self, loaded: LoadedCampaign, job: PosterJob) -> Preview:
+        from jinja2 import TemplateError
+
+        from ..build import PosterResult, _locating, _template_frame
+        from ..pdf import PosterError, render_poster
+        from ..prepress import PrepressError, prepress
+        from ..qr import QrError
+        from ..templating import PosterContext, TemplateMetadataError, template_pages
+        from ..typeset.fonts import FontError
+
+        started = time.monotonic()
+        campaign = loaded.campaign
+        preview = Preview(job)
+        family = job.name.removesuffix("_DRAFT")
+        try:
+            setup = resolve_print(campaign, self.project, "digital")
+            pages = template_pages(self.project, job.template)
+            context = PosterContext(job, campaign, self.project, dict(self._fits.get(family, {})),
+                                    print_setup=setup)  # fmt: skip
+            rendered = render_poster(context, expected_pages=pages)
+            self._fits[family] = dict(rendered.fits)
+            prepared = prepress(rendered.pdf, job.format, setup)
+            preview.pages = _draw(prepared.pdf)
+            preview.boxes = text_boxes(rendered.document, context, loaded)
+            preview.warnings = [
+                f"text '{key}' ({lang}) shrunk to {scale:.0%} to fit"
+                for (key, lang), scale in sorted(rendered.fits.items())
+            ] + list(prepared.notes)
+        except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
+            # Located like the build's message: file:line:column: field: what.
+            result = PosterResult(job, False, error=str(error), field=getattr(error, "field", None))
+            _locating(loaded, lambda r: None)(result)
+            preview.error = result.error
+        except TemplateError as error:
+            where = _template_frame(error) or f"template '{job.template}'"
+            preview.error = f"{where}: {error}"
+        preview.seconds = time.monotonic() - started
+        LOGGER.info("preview %s in %.2f s", job.name, preview.seconds)
+        return preview
+
+
+def _draw(pdf: bytes) -> list[bytes]:
+    """Each page's trim box as a PNG at ``PREVIEW_DPI``."""
+    from ..pdfium_access import open_pdf
+
+    scale = PREVIEW_DPI / 72
+    images = []
+    with open_pdf(pdf) as document:
+        for page in document:
+            left, bottom, right, top = page.get_trimbox()
+            media_left, media_bottom, media_right, media_top = page.get_mediabox()
+            crop = (left - media_left, bottom - media_bottom, media_right - right,
+                    media_top - top)  # fmt: skip
+            images.append(page.render(scale=scale, crop=crop).to_pil())
+    out = []
+    for image in images:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", compress_level=1)
+        out.append(buffer.getvalue())
+    return out
+
+
+def text_boxes(document, context, loaded: LoadedCampaign) -> list[TextBox]:
+    """Every campaign text's box on each page of the final layout."""
+    by_field = {text.loc: text.id for text in campaign_texts(loaded.campaign).values()}
+    found = []
+    for number, page in enumerate(document.pages, start=1):
+        root = page._page_box
+        page_width, page_height = root.margin_width(), root.margin_height()
+        for box, element in _text_elements(root):
+            ids = _text_id(element, context, by_field)
+            if ids is None:
+                continue
+            text_id, lang = ids
+            found.append(
+                TextBox(
+                    text_id,
+                    lang,
+                    number,
+                    box.border_box_x() / page_width,
+                    box.border_box_y() / page_height,
+                    box.border_width() / page_width,
+                    box.border_height() / page_height,
+                )
+            )
+    return found
+
+
+def _text_id(element, context, by_field: dict) -> tuple[str, str] | None:
+    lang = element.get("lang")
+    if element.get("data-text-id") and lang:
+        return element.get("data-text-id"), lang
+    fit = element.get("data-fit")
+    if not fit:
+        return None
+    key, lang = fit.rsplit("|", 1)[0].rsplit(":", 1)
+    source = context.text_fields.get((key, lang))
+    if source is None:
+        return None
+    text_id = by_field.get(tuple(source[:-1]))
+    return (text_id, lang) if text_id else None
+
+
+def _text_elements(root):
+    """(principal box, element) of each element that names a text."""
+    from weasyprint.formatting_structure import boxes
+
+    stack = [(root, None)]
+    while stack:
+        box, parent_element = stack.pop()
+        box = getattr(box, "_box", box)  # positioned boxes sit in an AbsolutePlaceholder
+        element = getattr(box, "element", None)
+        if (
+            isinstance(box, boxes.BlockBox | boxes.InlineBox)
+            and element is not None
+            and element is not parent_element
+            and (element.get("data-text-id") or element.get("data-fit"))
+        ):
+            yield box, element
+        for child in getattr(box, "children", ()):
+            stack.append((child, element))
