@@ -446,7 +446,7 @@ class App:
     async def build_status(self, request: Request):
         entry = self.entry(request)
         return self.page(request, "build.html.j2", entry=entry,
-                         build=self.builds.current.get(entry.key))  # fmt: skip
+                         build=self.builds.current.get(entry.key), polled=True)  # fmt: skip
 
     async def package(self, request: Request):
         entry = self.loaded_entry(request)

@@ -43,7 +43,7 @@ def _loaded(entry: CampaignFile, expected_sha256: str):
         raise Refused(["the campaign file does not load; fix it first:", *entry.problems])
     if expected_sha256 != entry.sha256:
         raise Conflict(
-            f"{entry.shown} changed since this page was loaded (someone else saved, or an "
+            f"{entry.path.name} changed since this page was loaded (someone else saved, or an "
             "editor changed the file): nothing was written. Reload to see the file as it is "
             "now, then make your change again."
         )
@@ -56,7 +56,7 @@ def _write(ws: Workspace, entry: CampaignFile, new_text: str, expected_sha256: s
     except CampaignFileChanged:
         ws.reread(entry)
         raise Conflict(
-            f"{entry.shown} changed on disk while saving: nothing was written. Reload and "
+            f"{entry.path.name} changed on disk while saving: nothing was written. Reload and "
             "make your change again."
         ) from None
     ws.reread(entry)

@@ -31,7 +31,10 @@ from ..schema import LoadedCampaign
 
 LOGGER = logging.getLogger(__name__)
 
-PREVIEW_DPI = 72  # an A3 poster is 842 px wide on screen: legible, and fast to draw
+# The preview's long side in pixels: enough to read an A5 flyer's small print on screen,
+# without drawing an A1 poster at print resolution. Within these resolutions.
+PREVIEW_LONG_SIDE_PX = 1200
+PREVIEW_DPI_RANGE = (30, 150)
 THUMBNAIL_PX = 360
 CACHE_SIZE = 64
 
@@ -160,14 +163,15 @@ class Renderer:
 
 
 def _draw(pdf: bytes) -> list[bytes]:
-    """Each page's trim box as a PNG at ``PREVIEW_DPI``."""
+    """Each page's trim box as a PNG, its long side about ``PREVIEW_LONG_SIDE_PX``."""
     from ..pdfium_access import open_pdf
 
-    scale = PREVIEW_DPI / 72
     images = []
     with open_pdf(pdf) as document:
         for page in document:
             left, bottom, right, top = page.get_trimbox()
+            dpi = PREVIEW_LONG_SIDE_PX / (max(right - left, top - bottom) / 72)
+            scale = min(max(dpi, PREVIEW_DPI_RANGE[0]), PREVIEW_DPI_RANGE[1]) / 72
             media_left, media_bottom, media_right, media_top = page.get_mediabox()
             crop = (left - media_left, bottom - media_bottom, media_right - right,
                     media_top - top)  # fmt: skip
