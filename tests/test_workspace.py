@@ -360,13 +360,26 @@ def test_the_last_thai_approval_takes_the_draft_mark_away(
     ws.refresh()
     entry = ws.get("small")
     change_text(ws, entry, "call", "th", entry.sha256, draft=True)
-    assert 'data-draft="true"' in client.get(f"/c/small/p/{THAI_POSTER}/frame").text
+    before = client.get(f"/c/small/p/{THAI_POSTER}/frame").text
+    assert 'data-draft="true"' in before
+    assert pink_pixels(client, before) > 2000  # the DRAFT mark
     sha = client.sha("/c/small/review?language=th")
     response = client.post(
         "/c/small/texts/call/th/review", {"decision": "approve", "reviewer": "Noy", "sha": sha}
     )
     assert response.status_code == 200, response.text
-    assert 'data-draft="false"' in client.get(f"/c/small/p/{THAI_POSTER}/frame").text
+    after = client.get(f"/c/small/p/{THAI_POSTER}/frame").text
+    assert 'data-draft="false"' in after
+    assert pink_pixels(client, after) < 50
+
+
+def pink_pixels(client: Client, frame: str) -> int:
+    """Pixels of the DRAFT mark's pink (templates/base.css) in a frame's picture."""
+    src = re.search(r'<img src="([^"]+)"', frame).group(1)
+    image = Image.open(io.BytesIO(client.get(src).content)).convert("RGB")
+    data = image.tobytes()
+    pixels = zip(data[0::3], data[1::3], data[2::3], strict=True)
+    return sum(1 for r, g, b in pixels if r > 200 and g < 200 and b > 120 and r - g > 60)
 
 
 # --- contacts -------------------------------------------------------------------------

@@ -243,6 +243,7 @@ def test_approve_the_last_thai_text_and_the_draft_mark_goes(
     assert frame.get_attribute("data-draft") == "true"
     highlighted = section.find_elements("css selector", 'a.hot.highlight[data-lang="th"]')
     assert highlighted, "the Thai texts are highlighted on the poster"
+    old_picture = section.find_element("css selector", ".review-frame img").screenshot_as_png
     shoot("review-before")
 
     form = section.find_element("css selector", 'form.decision[data-text-id="call"]')
@@ -255,6 +256,8 @@ def test_approve_the_last_thai_text_and_the_draft_mark_goes(
         browser, lambda d: attribute(d, f"{where} .review-frame .frame", "data-draft") == "false"
     )
     loaded_frame(browser)
+    new_picture = browser.find_element("css selector", f"{where} .review-frame img")
+    assert new_picture.screenshot_as_png != old_picture
     assert "status: reviewed, reviewer: Noy Phommachanh" in campaign_file.read_text("utf-8")
     shoot("review-after")
 

@@ -15,6 +15,7 @@ clickable overlay over the picture.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import threading
@@ -103,7 +104,8 @@ class Renderer:
         setup = resolve_print(loaded.campaign, self.project, "digital")
         inputs = job_key(job, loaded.campaign, self.project, templates_digest(self.project),
                          setup.key())  # fmt: skip
-        return f"{inputs}:{job.name}"
+        # The draft state is not among the build's inputs (it names the file instead).
+        return hashlib.sha256(f"{inputs}:{job.name}".encode()).hexdigest()
 
     def cached(self, loaded: LoadedCampaign, job: PosterJob) -> Preview | None:
         return self._cache.get(self.key(loaded, job))
