@@ -46,7 +46,7 @@ from .content import (
 )
 from .languages import LANGUAGES
 from .output import write_atomically
-from .schema import CampaignError, LoadedCampaign
+from .schema import Campaign, CampaignError, LoadedCampaign
 from .schema.loader import _display_path, _locate, parse_campaign
 
 REVIEW_COMMENT = re.compile(r"^reviewed-by:\s*(?P<name>.*?)\s*(?P<date>\d{4}-\d{2}-\d{2})?\s*$")
@@ -235,7 +235,7 @@ def import_strings(
         return result
 
     try:
-        new_text, result.layout_kept = edited_campaign(loaded, edits, project)
+        new_text, result.layout_kept, _ = edited_campaign(loaded, edits, project)
     except CampaignError as error:  # the edit must leave a valid campaign
         raise StringsError(
             [f"the campaign would not be valid: {p}" for p in error.problems]
@@ -248,12 +248,12 @@ def import_strings(
 
 def edited_campaign(
     loaded: LoadedCampaign, edits: list[TextEdit], project: Path | None = None
-) -> tuple[str, bool]:
-    """The campaign file's new text with the edits made, and whether its layout was kept;
-    ``CampaignError`` (located in the new text) when it would not be a valid campaign."""
+) -> tuple[str, bool, Campaign]:
+    """The campaign file's new text with the edits made, whether its layout was kept, and
+    the new campaign; ``CampaignError`` (located in the new text) when it is not valid."""
     new_text, layout_kept = _edited_yaml(loaded.source, edits)
-    parse_campaign(new_text, _display_path(loaded.path), project)
-    return new_text, layout_kept
+    campaign = parse_campaign(new_text, _display_path(loaded.path), project)
+    return new_text, layout_kept, campaign
 
 
 def text_change(

@@ -50,7 +50,10 @@ def _loaded(entry: CampaignFile, expected_sha256: str):
     return entry.loaded
 
 
-def _write(ws: Workspace, entry: CampaignFile, new_text: str, expected_sha256: str) -> None:
+def _write(
+    ws: Workspace, entry: CampaignFile, new_text: str, expected_sha256: str, campaign
+) -> None:
+    """Write the checked new text; ``campaign`` is what it parsed to, kept as the entry's."""
     try:
         write_campaign_text(entry.path, new_text, expected_sha256)
     except CampaignFileChanged:
@@ -59,7 +62,7 @@ def _write(ws: Workspace, entry: CampaignFile, new_text: str, expected_sha256: s
             f"{entry.path.name} changed on disk while saving: nothing was written. Reload and "
             "make your change again."
         ) from None
-    ws.reread(entry)
+    ws.replaced(entry, new_text, campaign)
 
 
 def clean_line(value: str, what: str, limit: int, required: bool = True) -> str:
@@ -107,26 +110,31 @@ def change_text(
     loaded = _loaded(entry, expected_sha256)
     campaign = loaded.campaign
     text = _text_and_lang(entry, text_id, lang)
-    where = field_location(loaded, (*text.loc, lang) if lang in text.texts else text.loc)
+
+    def where() -> str:  # only for a refusal: it reads the file's YAML again
+        return field_location(loaded, (*text.loc, lang) if lang in text.texts else text.loc)
+
     new_value = normalised_text(value) if value is not None else text.texts.get(lang)
     if new_value is None:
-        raise Refused([f"{where}: no {LANGUAGES[lang].name} text to review yet: write it first"])
+        raise Refused(
+            [f"{where()}: no {LANGUAGES[lang].name} text to review yet: write it first"]
+        )
     try:
         edit, change = text_change(campaign, text, lang, new_value, draft=draft,
                                    reviewer=reviewer, today=ws.today())  # fmt: skip
     except ValueError as error:
-        raise Refused([f"{where}: {error}"]) from None
+        raise Refused([f"{where()}: {error}"]) from None
     if edit is None:
         return None
     problems = edit_problems(campaign, edit)
     if problems:
-        raise Refused([f"{where}: {problem}" for problem in problems])
+        raise Refused([f"{where()}: {problem}" for problem in problems])
     edit.note = note
     try:
-        new_text, _ = edited_campaign(loaded, [edit], ws.project)
+        new_text, _, new_campaign = edited_campaign(loaded, [edit], ws.project)
     except CampaignError as error:
         raise Refused([str(problem) for problem in error.problems]) from None
-    _write(ws, entry, new_text, expected_sha256)
+    _write(ws, entry, new_text, expected_sha256, new_campaign)
     return f"{text_id} ({lang}): {change}"
 
 
@@ -164,10 +172,10 @@ def verify_contact(
 
     new_text, _ = round_trip_edit(loaded.source, record)
     try:
-        parse_campaign(new_text, entry.shown, ws.project)
+        campaign = parse_campaign(new_text, entry.shown, ws.project)
     except CampaignError as error:
         raise Refused([str(problem) for problem in error.problems]) from None
-    _write(ws, entry, new_text, expected_sha256)
+    _write(ws, entry, new_text, expected_sha256, campaign)
     return f"contact {contact_id}: verified {how}"
 
 
@@ -177,10 +185,10 @@ def save_source(ws: Workspace, entry: CampaignFile, raw: bytes, expected_sha256:
         _loaded(entry, expected_sha256)  # raises the conflict
     try:
         text = decode_campaign(raw, entry.shown)
-        parse_campaign(text, entry.shown, ws.project)
+        campaign = parse_campaign(text, entry.shown, ws.project)
     except CampaignError as error:
         raise Refused([str(problem) for problem in error.problems]) from None
     if text_sha256(text) == entry.sha256:
         return False
-    _write(ws, entry, text, expected_sha256)
+    _write(ws, entry, text, expected_sha256, campaign)
     return True

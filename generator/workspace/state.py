@@ -160,6 +160,14 @@ class Workspace:
         self.refresh()
         return self.files.get(key) if KEY.match(key or "") else None
 
+    def replaced(self, entry: CampaignFile, text: str, campaign) -> None:
+        """The workspace itself wrote ``text`` (``campaign`` parsed from it): no need to
+        read and check the file again."""
+        with self._lock:
+            entry.stamp, entry.sha256 = _stamp(entry.path), text_sha256(text)
+            entry.loaded, entry.problems = LoadedCampaign(campaign, entry.path, text), []
+            self.version += 1
+
     def reread(self, entry: CampaignFile) -> None:
         with self._lock:
             self._read(entry)
