@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
 import threading
 import time
 import zipfile
@@ -20,6 +19,7 @@ import httpx
 import pikepdf
 import pytest
 from test_workspace import POSTER, THAI_POSTER, WORKSPACE_CAMPAIGN
+from test_workspace_serve import free_port, no_network  # noqa: F401 (a fixture)
 
 from conftest import review_campaign
 from generator.workspace.app import create_app
@@ -41,35 +41,6 @@ pytestmark = pytest.mark.skipif(
     reason="Debian's chromium and chromium-driver are not installed "
     "(scripts/install-system-deps.sh installs them)",
 )
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """As conftest's, but the browser's driver and our own server on 127.0.0.1 are allowed."""
-    real_connect = socket.socket.connect
-    real_create = socket.create_connection
-
-    def loopback(address) -> bool:
-        return isinstance(address, tuple) and address[0] in ("127.0.0.1", "localhost", "::1")
-
-    def connect(self, address):
-        if not loopback(address):
-            raise AssertionError(f"a test tried to open a network connection: {address!r}")
-        return real_connect(self, address)
-
-    def create_connection(address, *args, **kwargs):
-        if not loopback(address):
-            raise AssertionError(f"a test tried to open a network connection: {address!r}")
-        return real_create(address, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket, "create_connection", create_connection)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Server:
