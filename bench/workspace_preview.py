@@ -68,10 +68,10 @@ def main() -> None:
             port = probe.getsockname()[1]
         ws = Workspace(project)
         settings = Settings("127.0.0.1", port)
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(ws, settings), host="127.0.0.1", port=port,
-                           log_level="warning")  # fmt: skip
+        config = uvicorn.Config(
+            create_app(ws, settings), host="127.0.0.1", port=port, log_level="warning"
         )
+        server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         while not server.started:

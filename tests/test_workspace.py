@@ -726,3 +726,58 @@ def test_build_from_the_page_then_download_the_print_package(
                 assert len(pdf.pages) >= 1
     order = archive.read("print-order.csv").decode("utf-8")
     assert f"{POSTER}.pdf" in order and "DRAFT" not in order
+
+
+# --- the renderer ---------------------------------------------------------------------
+
+
+def test_the_poster_being_looked_at_is_drawn_before_waiting_thumbnails(workspace: Workspace):
+    import threading
+
+    from generator.workspace.render import Preview, Renderer
+
+    renderer = Renderer(workspace.project)
+    entry = workspace.get("small")
+    jobs = entry.jobs()
+    order, started = [], threading.Event()
+
+    def render(loaded, job):
+        order.append(job.name)
+        started.set()
+        time.sleep(0.3)
+        return Preview(job)
+
+    renderer._render = render
+    renderer.key = lambda loaded, job: job.name  # every job its own picture
+    first = threading.Thread(target=renderer.preview, args=(entry.loaded, jobs[0], False))
+    first.start()
+    started.wait(5)
+    more = [
+        threading.Thread(target=renderer.preview, args=(entry.loaded, job, False))
+        for job in [jobs[1]] * 3
+    ]
+    for thread in more:
+        thread.start()
+    time.sleep(0.05)
+    looked_at = type(jobs[0])(**{**jobs[0].__dict__, "placement_id": "looked-at"})
+    renderer.preview(entry.loaded, looked_at)
+    for thread in [first, *more]:
+        thread.join(10)
+    assert order[:2] == [jobs[0].name, looked_at.name]
+    assert order.count(jobs[1].name) == 1  # drawn once, then from the cache
+
+
+def test_a_thumbnail_comes_from_the_build_when_it_is_current(
+    client: Client, monkeypatch, project: Path
+):
+    app = client.http.app.state
+    client.post("/c/small/build")
+    assert app.builds.wait("small").returncode == 0
+
+    def no_render(*args):
+        raise AssertionError("drawn again although the build's picture is current")
+
+    monkeypatch.setattr(app.renderer, "preview", no_render)
+    picture = client.get(f"/c/small/p/{POSTER}/thumbnail.png")
+    assert picture.status_code == 200
+    assert max(Image.open(io.BytesIO(picture.content)).size) == 360

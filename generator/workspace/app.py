@@ -43,7 +43,7 @@ from . import builds as builds_module
 from .builds import Builds, NotReady
 from .edits import Conflict, Refused, change_text, clean_line, review_note, save_source
 from .edits import verify_contact as record_verification
-from .render import Renderer
+from .render import Renderer, thumbnail_png
 from .security import BodyTooLarge, Guard, Settings
 from .state import CampaignFile, Workspace
 from .uploads import FOLDERS, UploadRefused, store_upload
@@ -213,7 +213,11 @@ class App:
     async def thumbnail(self, request: Request):
         entry = self.loaded_entry(request)
         job = self.job(entry, request)
-        preview = await run_in_threadpool(self.renderer.preview, entry.loaded, job)
+        built = await run_in_threadpool(builds_module.built_preview, self.ws, entry, job)
+        if built is not None:  # the last build is of the campaign as it is: its picture
+            data = await run_in_threadpool(thumbnail_png, built.read_bytes())
+            return Response(data, media_type="image/png", headers={"Cache-Control": "no-cache"})
+        preview = await run_in_threadpool(self.renderer.preview, entry.loaded, job, False)
         if not preview.ok:
             return Response(status_code=204)
         data = await run_in_threadpool(preview.thumbnail)

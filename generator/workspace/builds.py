@@ -106,14 +106,46 @@ class NotReady(Exception):
     """Nothing to put in the package yet; the message says what to do."""
 
 
-def _current_entries(ws: Workspace, entry: CampaignFile) -> tuple[Path, list[dict], list[str]]:
-    """The campaign's output folder, the manifest entries of posters built from the campaign
-    as it is now, and the names of those out of date."""
+def current_keys(ws: Workspace, entry: CampaignFile, jobs: list | None = None) -> dict[str, str]:
+    """The input key a build of the campaign as it is now gives each poster (of ``jobs``,
+    or all), by file name: the same as ``poster build`` keeps in the manifest."""
     from ..build import _input_keys
     from ..inputs import templates_digest
     from ..plan import fit_seeds
     from ..profiles import ProfileError, resolve_print
 
+    campaign = entry.campaign
+    every = entry.jobs()
+    try:
+        setup = resolve_print(campaign, ws.project)
+    except ProfileError as error:
+        raise NotReady(f"print profile: {error}") from None
+    return _input_keys(jobs or every, fit_seeds(every, campaign), campaign, ws.project,
+                       templates_digest(ws.project), setup)  # fmt: skip
+
+
+def built_preview(ws: Workspace, entry: CampaignFile, job) -> Path | None:
+    """The build's own preview of a poster, when that build is of the campaign as it is."""
+    folder = ws.output / entry.campaign.id
+    posters = read_manifest(folder).get("posters", [])
+    item = next((i for i in posters if isinstance(i, dict) and i.get("file") == job.filename), None)
+    if item is None:
+        return None
+    png = preview_paths(folder, job.filename, 1)[0]
+    try:
+        fresh = png.stat().st_mtime_ns >= (folder / job.filename).stat().st_mtime_ns
+    except OSError:
+        return None
+    try:
+        same = current_keys(ws, entry, [job]).get(job.filename) == item.get("inputs")
+    except NotReady:
+        return None
+    return png if fresh and same else None
+
+
+def _current_entries(ws: Workspace, entry: CampaignFile) -> tuple[Path, list[dict], list[str]]:
+    """The campaign's output folder, the manifest entries of posters built from the campaign
+    as it is now, and the names of those out of date."""
     campaign = entry.campaign
     if campaign is None:
         raise NotReady("the campaign file does not load: fix it first")
@@ -121,13 +153,7 @@ def _current_entries(ws: Workspace, entry: CampaignFile) -> tuple[Path, list[dic
     manifest = read_manifest(folder)
     if not manifest.get("posters"):
         raise NotReady("no build yet: build the campaign first")
-    jobs = entry.jobs()
-    try:
-        setup = resolve_print(campaign, ws.project)
-    except ProfileError as error:
-        raise NotReady(f"print profile: {error}") from None
-    keys = _input_keys(jobs, fit_seeds(jobs, campaign), campaign, ws.project,
-                       templates_digest(ws.project), setup)  # fmt: skip
+    keys = current_keys(ws, entry)
     current, stale = [], []
     for item in manifest["posters"]:
         file = item.get("file")

@@ -116,9 +116,7 @@ def change_text(
 
     new_value = normalised_text(value) if value is not None else text.texts.get(lang)
     if new_value is None:
-        raise Refused(
-            [f"{where()}: no {LANGUAGES[lang].name} text to review yet: write it first"]
-        )
+        raise Refused([f"{where()}: no {LANGUAGES[lang].name} text to review yet: write it first"])
     try:
         edit, change = text_change(campaign, text, lang, new_value, draft=draft,
                                    reviewer=reviewer, today=ws.today())  # fmt: skip

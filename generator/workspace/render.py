@@ -74,13 +74,18 @@ class Preview:
         return self.error is None
 
     def thumbnail(self) -> bytes:
-        from PIL import Image
+        return thumbnail_png(self.pages[0])
 
-        with Image.open(io.BytesIO(self.pages[0])) as image:
-            image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
-            buffer = io.BytesIO()
-            image.save(buffer, format="PNG", compress_level=1)
-            return buffer.getvalue()
+
+def thumbnail_png(png: bytes) -> bytes:
+    """A picture made small for the overview."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", compress_level=1)
+        return buffer.getvalue()
 
 
 class Renderer:
@@ -92,7 +97,10 @@ class Renderer:
         self.project = project
         self._cache: OrderedDict[str, Preview] = OrderedDict()
         self._fits: dict[str, dict] = {}
-        self._lock = threading.Lock()
+        # One layout at a time (the engine is one per process), foreground first.
+        self._turns = threading.Condition()
+        self._busy = False
+        self._waiting = 0  # foreground requests waiting for their turn
 
     def warm_up(self) -> None:
         """Load WeasyPrint and the fonts now, not on the first request."""
@@ -110,18 +118,35 @@ class Renderer:
     def cached(self, loaded: LoadedCampaign, job: PosterJob) -> Preview | None:
         return self._cache.get(self.key(loaded, job))
 
-    def preview(self, loaded: LoadedCampaign, job: PosterJob) -> Preview:
+    def preview(self, loaded: LoadedCampaign, job: PosterJob, foreground: bool = True) -> Preview:
+        """The poster's preview, drawn now if it is not cached. A foreground request (the
+        poster someone is looking at) goes before any thumbnail still waiting its turn."""
         key = self.key(loaded, job)
-        with self._lock:
-            found = self._cache.get(key)
-            if found is None:
-                found = self._render(loaded, job)
-                found.key = key
-                self._cache[key] = found
-                while len(self._cache) > CACHE_SIZE:
-                    self._cache.popitem(last=False)
-            self._cache.move_to_end(key)
-            return found
+        with self._turns:
+            self._waiting += foreground
+            try:
+                while (found := self._cache.get(key)) is None and (
+                    self._busy or (not foreground and self._waiting)
+                ):
+                    self._turns.wait()
+                if found is not None:
+                    self._cache.move_to_end(key)
+                    return found
+                self._busy = True
+            finally:
+                self._waiting -= foreground
+        try:  # ``found`` is None here: nobody had drawn it
+            found = self._render(loaded, job)
+            found.key = key
+        finally:
+            with self._turns:
+                if found is not None:
+                    self._cache[key] = found
+                    while len(self._cache) > CACHE_SIZE:
+                        self._cache.popitem(last=False)
+                self._busy = False
+                self._turns.notify_all()
+        return found
 
     def _render(self, loaded: LoadedCampaign, job: PosterJob) -> Preview:
         from jinja2 import TemplateError

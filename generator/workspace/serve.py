@@ -49,7 +49,8 @@ def run(
         console.print("  the address holds the access token: share it only with your team")
     if open_browser:
         threading.Timer(1.0, _open, args=(address,)).start()
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("generator.workspace").setLevel(logging.INFO)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
