@@ -70,6 +70,14 @@ class Client:
         headers = {"X-CSRF-Token": self.settings.csrf, **kwargs.pop("headers", {})}
         return self.http.post(url, data=data, headers=headers, **kwargs)
 
+    def review(self, text_id: str, lang: str, decision: str, reviewer: str, comment: str = ""):
+        """Approve or send back a text from the review page, as a reviewer does."""
+        sha = self.sha(f"/c/small/review?language={lang}")
+        return self.post(
+            f"/c/small/texts/{text_id}/{lang}/review",
+            {"decision": decision, "reviewer": reviewer, "comment": comment, "sha": sha},
+        )
+
     def sha(self, url: str) -> str:
         """The file hash a page was made with (its forms send it back)."""
         page = self.get(url)
@@ -294,11 +302,7 @@ def test_approving_is_recorded_exactly_as_strings_import_records_a_review(
     client: Client, campaign_file: Path, project: Path, tmp_path: Path
 ):
     today = dt.date.today().isoformat()
-    sha = client.sha("/c/small/review?language=th")
-    response = client.post(
-        "/c/small/texts/headline/th/review",
-        {"decision": "approve", "reviewer": "Noy Phommachanh", "comment": "", "sha": sha},
-    )
+    response = client.review("headline", "th", "approve", "Noy Phommachanh")
     assert response.status_code == 200, response.text
     by_workspace = campaign_file.read_text(encoding="utf-8")
     record = re.search(r"^    headline: \{.*\}$", by_workspace, re.M).group(0)
@@ -327,11 +331,7 @@ def test_sending_back_records_a_draft_with_the_reviewers_comment(
 ):
     review_campaign(campaign_file, project)
     client.ws.refresh()
-    sha = client.sha("/c/small/review?language=th")
-    response = client.post(
-        "/c/small/texts/call/th/review",
-        {"decision": "send-back", "reviewer": "Noy", "comment": "too formal", "sha": sha},
-    )
+    response = client.review("call", "th", "send-back", "Noy", "too formal")
     assert response.status_code == 200, response.text
     text = campaign_file.read_text(encoding="utf-8")
     today = dt.date.today()
@@ -716,16 +716,21 @@ def test_build_from_the_page_then_download_the_print_package(
     package = client.get("/c/small/download/print.zip")
     assert package.status_code == 200
     assert package.headers["content-type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(package.content))
-    assert sorted(archive.namelist()) == sorted(
-        [f"{POSTER}.pdf", f"{THAI_POSTER}.pdf", "proof.pdf", "print-order.csv"]
-    )
-    for name in archive.namelist():
-        if name.endswith(".pdf"):
-            with pikepdf.open(io.BytesIO(archive.read(name))) as pdf:
-                assert len(pdf.pages) >= 1
+    check_print_package(package.content)
+
+
+def check_print_package(data: bytes) -> None:
+    """The small campaign's print package: both final posters, their proof sheet and print
+    order; every PDF opens, the posters with their trim box."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    posters = [f"{POSTER}.pdf", f"{THAI_POSTER}.pdf"]
+    assert sorted(archive.namelist()) == sorted([*posters, "proof.pdf", "print-order.csv"])
+    for name in [*posters, "proof.pdf"]:
+        with pikepdf.open(io.BytesIO(archive.read(name))) as pdf:
+            assert len(pdf.pages) >= 1
+            assert name == "proof.pdf" or "/TrimBox" in pdf.pages[0]
     order = archive.read("print-order.csv").decode("utf-8")
-    assert f"{POSTER}.pdf" in order and "DRAFT" not in order
+    assert all(poster in order for poster in posters) and "DRAFT" not in order
 
 
 # --- the renderer ---------------------------------------------------------------------

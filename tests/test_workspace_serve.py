@@ -48,6 +48,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def first_answer(url: str) -> httpx.Response:
+    """The server's answer to ``url`` once it listens (it prints its address just before)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return httpx.get(url, timeout=30)
+        except httpx.ConnectError:
+            assert time.monotonic() < deadline, f"nothing listens at {url}"
+            time.sleep(0.2)
+
+
 def test_poster_serve_prints_its_address_and_serves(project: Path):
     (project / "campaigns" / "small.yaml").write_text(WORKSPACE_CAMPAIGN, encoding="utf-8")
     port = free_port()
@@ -63,14 +74,7 @@ def test_poster_serve_prints_its_address_and_serves(project: Path):
             printed += process.stderr.readline()
         assert re.search(rf"Workspace at http://127\.0\.0\.1:{port}/ ", printed), printed
         assert "serving campaigns/small.yaml" in printed
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/c/small", timeout=30)
-                break
-            except httpx.ConnectError:
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
+        page = first_answer(f"http://127.0.0.1:{port}/c/small")
         assert page.status_code == 200 and "small-test" in page.text
     finally:
         process.send_signal(signal.SIGINT)
@@ -104,14 +108,7 @@ def test_another_host_prints_the_token(project: Path, host: str):
             printed += process.stderr.readline()
         token = re.search(r"\?token=([\w-]+)", printed).group(1)
         assert len(token) >= 24 and "access token" in printed + process.stderr.readline()
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                refused = httpx.get(f"http://127.0.0.1:{port}/c/small", timeout=30)
-                break
-            except httpx.ConnectError:
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
+        refused = first_answer(f"http://127.0.0.1:{port}/c/small")
         assert refused.status_code == 403
         with httpx.Client(
             base_url=f"http://127.0.0.1:{port}", timeout=30, follow_redirects=True

@@ -72,6 +72,17 @@ def _environment() -> Environment:
     return env
 
 
+def attempt(change) -> tuple[str | None, list[str], str | None, int]:
+    """Make a change: (what changed, the refusal's located problems, the conflict, the
+    status to answer with)."""
+    try:
+        return change() or "no change: the file is as it was", [], None, 200
+    except Refused as error:
+        return None, error.problems, None, 422
+    except Conflict as error:
+        return None, [], str(error), 409
+
+
 class App:
     """The state behind the routes: the workspace, its renderer and its builds."""
 
@@ -293,14 +304,8 @@ class App:
                                   "editor.html.j2", value=value)  # fmt: skip
 
     async def _change(self, request, entry, text_id, lang, sha, template, **change):
-        problems, conflict, message, status = [], None, None, 200
-        try:
-            message = change_text(self.ws, entry, text_id, lang, sha, **change)
-            message = message or "no change: the file is as it was"
-        except Refused as error:
-            problems, status = error.problems, 422
-        except Conflict as error:
-            conflict, status = str(error), 409
+        outcome = attempt(lambda: change_text(self.ws, entry, text_id, lang, sha, **change))
+        message, problems, conflict, status = outcome
         value = change.get("value") if status != 200 else None
         headers = self.saved(entry, message) if status == 200 else None
         return self.page(
@@ -377,14 +382,10 @@ class App:
         entry = self.loaded_entry(request)
         contact_id = request.path_params["contact"]
         form = await request.form()
-        problems, conflict, message, status = [], None, None, 200
-        try:
-            message = record_verification(self.ws, entry, contact_id, str(form.get("person", "")),
-                                          str(form.get("note", "")), str(form.get("sha", "")))  # fmt: skip
-        except Refused as error:
-            problems, status = error.problems, 422
-        except Conflict as error:
-            conflict, status = str(error), 409
+        message, problems, conflict, status = attempt(
+            lambda: record_verification(self.ws, entry, contact_id, str(form.get("person", "")),
+                                        str(form.get("note", "")), str(form.get("sha", "")))
+        )  # fmt: skip
         headers = self.saved(entry, message) if status == 200 else None
         return self.page(request, "contacts_table.html.j2", status, headers, entry=entry,
                          rows=self.contact_rows(entry),
@@ -413,14 +414,9 @@ class App:
             raw = form["text"].replace("\r\n", "\n").encode("utf-8")
         else:
             raise HTTPException(400, "Malformed request: no file text.")
-        problems, conflict, message, status = [], None, None, 200
-        try:
-            changed = save_source(self.ws, entry, raw, str(form.get("sha", "")))
-            message = "saved" if changed else "no change: the file is as it was"
-        except Refused as error:
-            problems, status = error.problems, 422
-        except Conflict as error:
-            conflict, status = str(error), 409
+        message, problems, conflict, status = attempt(
+            lambda: "saved" if save_source(self.ws, entry, raw, str(form.get("sha", ""))) else None
+        )
         headers = self.saved(entry, message) if status == 200 else None
         return self.page(request, "source_result.html.j2", status, headers, entry=entry,
                          problems=problems, conflict=conflict, message=message)  # fmt: skip

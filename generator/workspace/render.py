@@ -9,7 +9,7 @@ them: no process is started per request.
 The final layout also says where each text is: every element that prints a
 campaign text carries its text id (``data-text-id``, or the fit box's
 ``data-fit="key:lang|role"``, mapped back to the text id through the field it
-came from). Their boxes, as fractions of the trim box, let the page lay a
+came from). Their boxes (the fit loop's boxes), as fractions of the trim box, let the page lay a
 clickable overlay over the picture.
 """
 
@@ -212,14 +212,17 @@ def _draw(pdf: bytes) -> list[bytes]:
 
 
 def text_boxes(document, context, loaded: LoadedCampaign) -> list[TextBox]:
-    """Every campaign text's box on each page of the final layout."""
+    """Every campaign text's box on each page of the final layout: the fit boxes the fit loop
+    measures (``pdf._fit_boxes``), which hold every text a design prints."""
+    from ..pdf import _fit_boxes
+
     by_field = {text.loc: text.id for text in campaign_texts(loaded.campaign).values()}
     found = []
     for number, page in enumerate(document.pages, start=1):
         root = page._page_box
         page_width, page_height = root.margin_width(), root.margin_height()
-        for box, element in _text_elements(root):
-            ids = _text_id(element, context, by_field)
+        for box in _fit_boxes(root):
+            ids = _text_id(box.element, context, by_field)
             if ids is None:
                 continue
             text_id, lang = ids
@@ -250,23 +253,3 @@ def _text_id(element, context, by_field: dict) -> tuple[str, str] | None:
         return None
     text_id = by_field.get(tuple(source[:-1]))
     return (text_id, lang) if text_id else None
-
-
-def _text_elements(root):
-    """(principal box, element) of each element that names a text."""
-    from weasyprint.formatting_structure import boxes
-
-    stack = [(root, None)]
-    while stack:
-        box, parent_element = stack.pop()
-        box = getattr(box, "_box", box)  # positioned boxes sit in an AbsolutePlaceholder
-        element = getattr(box, "element", None)
-        if (
-            isinstance(box, boxes.BlockBox | boxes.InlineBox)
-            and element is not None
-            and element is not parent_element
-            and (element.get("data-text-id") or element.get("data-fit"))
-        ):
-            yield box, element
-        for child in getattr(box, "children", ()):
-            stack.append((child, element))
