@@ -165,6 +165,23 @@ def test_the_preview_is_the_built_poster_with_the_texts_where_the_layout_put_the
     assert 'data-draft="true"' in frame
 
 
+def test_a_campaign_file_that_does_not_load_shows_its_problems(client: Client, campaign_file: Path):
+    broken = WORKSPACE_CAMPAIGN.replace(
+        "design: border-sign\n    languages: [lo, th]", "design: sing\n    languages: [lo, th]"
+    )
+    campaign_file.write_text(broken, encoding="utf-8")
+    page = client.get("/c/small")
+    assert page.status_code == 200
+    located = r"small\.yaml:\d+:\d+: placements\[1\]\.design: unknown design 'sing'"
+    assert re.search(located, page.text.replace("&#39;", "'")), page.text
+    refused = client.get("/c/small/texts")
+    assert refused.status_code == 409 and "does not load" in refused.text
+    # Fixed in the file editor, the campaign is back.
+    sha = client.sha("/c/small/source")
+    assert client.post("/c/small/source", {"text": WORKSPACE_CAMPAIGN, "sha": sha}).is_success
+    assert client.get("/c/small/texts").status_code == 200
+
+
 def test_campaign_text_is_escaped_on_every_page(project: Path, campaign_file: Path):
     text = campaign_file.read_text(encoding="utf-8").replace(
         "en: Know your employer", "en: \"<script>alert('x')</script> employer\""
@@ -528,6 +545,7 @@ def test_unknown_names_never_reach_the_file_system(client: Client):
         "/c/small/texts/headline/xx",
         "/c/nothing/texts",
         f"/c/small/p/{POSTER}/page/9.png",
+        "/c/small/download/manifest.zip",
         "/static/../campaigns/small.yaml",
     ):
         response = client.get(url)
@@ -653,6 +671,16 @@ def test_uploads_are_checked_and_stored_under_assets(
     assert response.status_code == 200, response.text
     assert stored in response.text
     assert (project / stored).read_bytes() == data
+
+
+def test_an_upload_never_replaces_another_file(client: Client, project: Path):
+    existing = project / "assets" / "logos" / "mlsw.svg"
+    before = existing.read_bytes()
+    response = client.post(
+        "/c/small/assets", {"folder": "logos"}, files={"file": ("MLSW.svg", SVG.encode(), "x")}
+    )
+    assert response.status_code == 422 and "give the new file another name" in response.text
+    assert existing.read_bytes() == before
 
 
 def test_an_upload_to_an_unknown_folder_is_refused(client: Client):

@@ -150,7 +150,7 @@ def loaded_frame(browser):
     return frame
 
 
-def test_the_overview_shows_every_poster(server: Server, browser, shoot):
+def test_the_overview_shows_every_poster(server: Server, browser, shoot, campaign_file):
     browser.get(f"{server.url}/c/small")
     cards = wait_for(browser, lambda d: d.find_elements("css selector", "article.card"))
     assert {card.get_attribute("data-poster") for card in cards} == {POSTER, THAI_POSTER}
@@ -163,6 +163,9 @@ def test_the_overview_shows_every_poster(server: Server, browser, shoot):
     )
     assert "texts await review" in browser.page_source
     shoot("overview")
+    # An editor changes the file on disk: the open page reloads by itself.
+    campaign_file.write_text(WORKSPACE_CAMPAIGN.replace("quantity: 3", "quantity: 30"), "utf-8")
+    wait_for(browser, lambda d: "30 prints" in text_of(d, "#cards"), 15)
     browser.get(f"{server.url}/c/small/texts")
     css(browser, 'form.editor[data-text-id="headline"][data-lang="th"]')
     shoot("texts")

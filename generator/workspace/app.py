@@ -450,11 +450,10 @@ class App:
 
     async def package(self, request: Request):
         entry = self.loaded_entry(request)
-        make = (
-            builds_module.print_package
-            if request.path_params["kind"] == "print"
-            else (builds_module.proof_package)
-        )
+        makers = {"print": builds_module.print_package, "proofs": builds_module.proof_package}
+        make = makers.get(request.path_params["kind"])
+        if make is None:
+            raise HTTPException(404, "No such download: print.zip or proofs.zip.")
         try:
             package = await run_in_threadpool(make, self.ws, entry)
         except NotReady as error:

@@ -110,5 +110,9 @@ def store_upload(project: Path, folder: str, filename: str, data: bytes) -> str:
     target = project / relative
     if target.is_symlink():
         raise UploadRefused(f"{relative} is a link: not replaced")
+    if target.exists() and target.read_bytes() != data:
+        raise UploadRefused(
+            f"{relative} exists (a campaign may use it): give the new file another name"
+        )
     write_atomically(target, data)
     return relative
