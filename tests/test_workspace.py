@@ -359,6 +359,34 @@ def test_sending_back_records_a_draft_with_the_reviewers_comment(
     assert loaded.campaign.translations["th"]["call"].status == "draft"
 
 
+def test_a_decision_shows_on_every_poster_of_the_review_page(project: Path, campaign_file: Path):
+    second = WORKSPACE_CAMPAIGN
+    second += """\
+  - id: second-thai
+    name: {lo: ດ່ານສອງ, en: Second crossing, th: ด่านที่สอง}
+    design: border-sign
+    languages: [lo, th]
+    formats:
+      - {size: A4, quantity: 1}
+"""
+    campaign_file.write_text(second, encoding="utf-8")
+    ws = Workspace(project)
+    settings = Settings()
+    client = Client(create_app(ws, settings), ws, settings)
+    page = client.get("/c/small/review?language=th").text
+    assert f'id="review-{THAI_POSTER}-call-th"' in page
+    assert 'id="review-second-thai_border-sign_A4_lo-th-call-th"' in page
+    sha = re.search(r'name="sha" value="(\w+)"', page).group(1)
+    response = client.post(
+        "/c/small/texts/call/th/review",
+        {"decision": "approve", "reviewer": "Noy", "sha": sha, "poster": THAI_POSTER},
+    )
+    assert response.status_code == 200
+    copies = re.findall(r'<form class="decision" id="([^"]+)" hx-swap-oob="true"', response.text)
+    assert copies == ["review-second-thai_border-sign_A4_lo-th-call-th"]
+    assert response.text.count('data-state="reviewed"') == 2
+
+
 def test_a_review_needs_a_name(client: Client, campaign_file: Path):
     before = campaign_file.read_bytes()
     sha = client.sha("/c/small/review?language=th")

@@ -191,10 +191,9 @@ class App:
 
     def poster_texts(self, entry: CampaignFile, job: PosterJob) -> list[dict]:
         campaign = entry.campaign
-        placement = next(p for p in campaign.placements if p.id == job.placement_id)
         texts = campaign_texts(campaign)
         rows = []
-        for text_id in poster_text_ids(campaign, placement, job.design_id):
+        for text_id in self.poster_text_ids(entry, job):
             for lang in job.languages:
                 state = text_state(campaign, texts[text_id], lang)
                 if state.state != MISSING:
@@ -303,16 +302,40 @@ class App:
         return await self._change(request, entry, text_id, lang, str(form.get("sha", "")),
                                   "editor.html.j2", value=value)  # fmt: skip
 
-    async def _change(self, request, entry, text_id, lang, sha, template, **change):
+    async def _change(self, request, entry, text_id, lang, sha, template, poster="", **change):
         outcome = attempt(lambda: change_text(self.ws, entry, text_id, lang, sha, **change))
         message, problems, conflict, status = outcome
         value = change.get("value") if status != 200 else None
         headers = self.saved(entry, message) if status == 200 else None
-        return self.page(
-            request, template, status, headers, entry=entry,
-            cell=self.cell(entry, text_id, lang, value), message=message, problems=problems,
-            conflict=conflict, reviewer=change.get("reviewer") or "",
-        )  # fmt: skip
+        values = {"entry": entry, "cell": self.cell(entry, text_id, lang, value),
+                  "reviewer": change.get("reviewer") or "", "poster": poster}  # fmt: skip
+        response = self.page(request, template, status, headers, message=message,
+                             problems=problems, conflict=conflict, **values)  # fmt: skip
+        if status == 200 and poster:
+            # The same text on the review page's other posters: their forms show it too.
+            others = [
+                poster_id(job)
+                for job in entry.jobs()
+                if poster_id(job) != poster
+                and lang in job.languages
+                and text_id in self.poster_text_ids(entry, job)
+            ]
+            copies = "".join(
+                self.env.get_template(template).render(
+                    message=None,
+                    problems=[],
+                    conflict=None,
+                    oob=True,
+                    **{**values, "poster": other},
+                )
+                for other in others
+            )
+            response = HTMLResponse(response.body.decode() + copies, status, headers=headers)
+        return response
+
+    def poster_text_ids(self, entry: CampaignFile, job: PosterJob) -> list[str]:
+        placement = next(p for p in entry.campaign.placements if p.id == job.placement_id)
+        return poster_text_ids(entry.campaign, placement, job.design_id)
 
     # --- review ----------------------------------------------------------------------
 
@@ -349,15 +372,18 @@ class App:
         except Refused as error:
             return self.page(request, "decision.html.j2", 422, entry=entry,
                              cell=self.cell(entry, text_id, lang), message=None,
-                             problems=error.problems, conflict=None, reviewer="")  # fmt: skip
+                             problems=error.problems, conflict=None, reviewer="",
+                             poster=str(form.get("poster", "")))  # fmt: skip
         note = review_note(decision, reviewer, self.ws.today(), comment)
         if decision == "approve":
             change = {"reviewer": reviewer, "note": note}
         else:
             change = {"draft": True, "note": note}
-        response = await self._change(request, entry, text_id, lang, str(form.get("sha", "")),
-                                      "decision.html.j2", **change)  # fmt: skip
-        return response
+        poster = str(form.get("poster", ""))
+        if poster and not any(poster_id(job) == poster for job in entry.jobs()):
+            raise HTTPException(400, "Malformed request: no such poster.")
+        return await self._change(request, entry, text_id, lang, str(form.get("sha", "")),
+                                  "decision.html.j2", poster=poster, **change)  # fmt: skip
 
     # --- contacts --------------------------------------------------------------------
 
