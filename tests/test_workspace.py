@@ -231,6 +231,9 @@ def test_an_edited_translation_is_recorded_as_strings_import_records_it(
     loaded = load_campaign(campaign_file, project)
     assert loaded.campaign.messages["employer"]["th"] == "รู้จักนายจ้าง"
     assert loaded.campaign.translations["th"]["employer"].status == "translated"
+    translated = client.get("/c/small/texts?language=th&status=translated").text
+    assert re.findall(r'<th class="text-id">([^<]+)<', translated) == ["employer"]
+    assert "No text is stale" in client.get("/c/small/texts?status=stale").text
 
 
 def test_a_changed_source_makes_reviewed_translations_stale(

@@ -51,6 +51,7 @@ from .uploads import FOLDERS, UploadRefused, store_upload
 LOGGER = logging.getLogger("generator.workspace")
 STATIC = Path(__file__).parent / "static"
 STATUS_FILTERS = ("draft", "final", "failed")
+TEXT_STATES = ("draft", "translated", "reviewed", "stale", "missing")
 
 
 def poster_id(job: PosterJob) -> str:
@@ -271,12 +272,17 @@ class App:
         wanted = request.query_params.get("language", "")
         shown = [wanted] if wanted in languages else languages
         shown = list(dict.fromkeys([entry.campaign.source_language, *shown]))
+        status = request.query_params.get("status", "")
+        status = status if status in TEXT_STATES else ""
         rows = [
             [self.cell(entry, text_id, lang) for lang in shown]
             for text_id in campaign_texts(entry.campaign)
         ]
+        if status:  # the texts with a translation in that state, for a translator's round
+            rows = [row for row in rows if any(c["state"].state == status for c in row[1:])]
         return self.page(request, "texts.html.j2", entry=entry, rows=rows, shown=shown,
-                         languages=languages, wanted=wanted)  # fmt: skip
+                         languages=languages, wanted=wanted, status=status,
+                         states=TEXT_STATES)  # fmt: skip
 
     async def editor(self, request: Request):
         entry = self.loaded_entry(request)
