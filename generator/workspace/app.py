@@ -281,7 +281,7 @@ class App:
         if status:  # the texts with a translation in that state, for a translator's round
             rows = [row for row in rows if any(c["state"].state == status for c in row[1:])]
         return self.page(request, "texts.html.j2", entry=entry, rows=rows, shown=shown,
-                         languages=languages, wanted=wanted, status=status,
+                         languages=languages, wanted=wanted, wanted_state=status,
                          states=TEXT_STATES)  # fmt: skip
 
     async def editor(self, request: Request):
