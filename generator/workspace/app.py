@@ -96,7 +96,8 @@ class App:
 
     # --- helpers ---------------------------------------------------------------------
 
-    def page(self, request: Request, name: str, status: int = 200, headers=None, **values):
+    def page(self, request: Request, name: str, status_code: int = 200, headers=None, **values):
+        """The page (or fragment) ``name``; ``values`` are the template's."""
         html = self.env.get_template(name).render(
             request=request,
             csrf=self.settings.csrf,
@@ -104,7 +105,7 @@ class App:
             campaigns=list(self.ws.files.values()),
             **values,
         )
-        return HTMLResponse(html, status, headers=headers)
+        return HTMLResponse(html, status_code, headers=headers)
 
     def version(self) -> str:
         return self.ws.version_key()
