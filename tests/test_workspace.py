@@ -845,3 +845,33 @@ def test_a_thumbnail_comes_from_the_build_when_it_is_current(
     picture = client.get(f"/c/small/p/{POSTER}/thumbnail.png")
     assert picture.status_code == 200
     assert max(Image.open(io.BytesIO(picture.content)).size) == 360
+
+
+def test_a_poster_that_never_finishes_is_stopped_and_the_server_goes_on(
+    client: Client, project: Path
+):
+    template = project / "templates" / "border-sign" / "poster.html.j2"
+    template.write_text(
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        encoding="utf-8",
+    )
+    client.http.app.state.renderer.seconds = 2
+    frame = client.get(f"/c/small/p/{POSTER}/frame")
+    assert frame.status_code == 200
+    assert "stopped after the time limit of 2 s" in frame.text
+    assert client.get("/c/small/texts").status_code == 200
+
+
+def test_a_crashed_render_process_is_started_again(client: Client):
+    import os
+    import signal
+
+    from generator.workspace import render
+
+    render.warm_up()
+    for pid in list(render._worker()._processes):
+        os.kill(pid, signal.SIGKILL)
+    frame = client.get(f"/c/small/p/{POSTER}/frame")
+    assert frame.status_code == 200 and "the renderer stopped" in frame.text
+    again = client.get(f"/c/small/p/{POSTER}/frame")
+    assert 'data-draft="true"' in again.text and "<img" in again.text

@@ -2,9 +2,10 @@
 
 A preview is made as ``poster build`` makes a poster (``PosterContext`` →
 ``render_poster`` with its fit loop → ``prepress``), with the digital profile,
-then drawn with PDFium at screen resolution. WeasyPrint and the fonts are loaded
-once, when the server starts (``warm_up``), and every preview after that reuses
-them: no process is started per request.
+then drawn with PDFium at screen resolution, in one long-lived render process
+(``draw_preview``) under the build's time and memory limits. WeasyPrint and the
+fonts are loaded there once, when the server starts (``warm_up``), and every
+preview after that reuses them: no process is started per request.
 
 The final layout also says where each text is: every element that prints a
 campaign text carries its text id (``data-text-id``, or the fit box's
@@ -18,9 +19,13 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +43,7 @@ PREVIEW_LONG_SIDE_PX = 1200
 PREVIEW_DPI_RANGE = (30, 150)
 THUMBNAIL_PX = 360
 CACHE_SIZE = 64
+PREVIEW_SECONDS = 120  # a poster that takes longer to lay out is broken (the build's limit: 300)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ class Preview:
     error: str | None = None  # the poster cannot be made: why (located when it can be)
     seconds: float = 0.0
     key: str = ""
+    fits: dict = field(default_factory=dict)  # the scales its texts needed, for the next time
+    transient: bool = False  # the render process died: try again next time, never cache it
 
     @property
     def ok(self) -> bool:
@@ -95,6 +103,7 @@ class Renderer:
 
     def __init__(self, project: Path):
         self.project = project
+        self.seconds = PREVIEW_SECONDS  # the most one preview may take
         self._cache: OrderedDict[str, Preview] = OrderedDict()
         self._fits: dict[str, dict] = {}
         # One layout at a time (the engine is one per process), foreground first.
@@ -103,10 +112,7 @@ class Renderer:
         self._waiting = 0  # foreground requests waiting for their turn
 
     def warm_up(self) -> None:
-        """Load WeasyPrint and the fonts now, not on the first request."""
-        from ..pdf import font_config
-
-        font_config()
+        warm_up()
 
     def key(self, loaded: LoadedCampaign, job: PosterJob) -> str:
         setup = resolve_print(loaded.campaign, self.project, "digital")
@@ -140,7 +146,7 @@ class Renderer:
             found.key = key
         finally:
             with self._turns:
-                if found is not None:
+                if found is not None and not found.transient:
                     self._cache[key] = found
                     while len(self._cache) > CACHE_SIZE:
                         self._cache.popitem(last=False)
@@ -149,44 +155,109 @@ class Renderer:
         return found
 
     def _render(self, loaded: LoadedCampaign, job: PosterJob) -> Preview:
-        from jinja2 import TemplateError
-
-        from ..build import PosterResult, _locating, _template_frame
-        from ..pdf import PosterError, render_poster
-        from ..prepress import PrepressError, prepress
-        from ..qr import QrError
-        from ..templating import PosterContext, TemplateMetadataError, template_pages
-        from ..typeset.fonts import FontError
-
-        started = time.monotonic()
-        campaign = loaded.campaign
-        preview = Preview(job)
         family = job.name.removesuffix("_DRAFT")
+        fits = dict(self._fits.get(family, {}))
         try:
-            setup = resolve_print(campaign, self.project, "digital")
-            pages = template_pages(self.project, job.template)
-            context = PosterContext(job, campaign, self.project, dict(self._fits.get(family, {})),
-                                    print_setup=setup)  # fmt: skip
+            preview = (
+                _worker()
+                .submit(draw_preview, loaded, job, self.project, fits, self.seconds)
+                .result()
+            )
+        except BrokenProcessPool:
+            _reset_worker()
+            preview = Preview(job, error=(
+                "the renderer stopped while drawing this poster (it ran out of memory or "
+                "crashed): a template or text of it is broken; it was restarted"
+            ), transient=True)  # fmt: skip
+        if preview.ok:
+            self._fits[family] = preview.fits
+        LOGGER.info("preview %s in %.2f s", job.name, preview.seconds)
+        return preview
+
+
+# --- the render process -----------------------------------------------------------------
+#
+# One long-lived worker process draws every preview, for every workspace of this process:
+# it loads WeasyPrint and the fonts once, runs each layout in its main thread where the
+# build's time limit works (a timer signal) and under the build's memory limit, and a
+# crash of the layout engine takes only it down (it is started again).
+
+_POOL: ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _worker() -> ProcessPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            context = multiprocessing.get_context("spawn")  # never fork a threaded server
+            _POOL = ProcessPoolExecutor(1, mp_context=context, initializer=_load_fonts)
+        return _POOL
+
+
+def _reset_worker() -> None:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is not None:
+            _POOL.shutdown(wait=False, cancel_futures=True)
+        _POOL = None
+
+
+def _load_fonts() -> None:
+    from ..pdf import font_config
+
+    font_config()
+
+
+def warm_up() -> None:
+    """Start the render process and load the fonts in it now, not on the first request."""
+    _worker().submit(_load_fonts).result()
+
+
+def draw_preview(
+    loaded: LoadedCampaign, job: PosterJob, project: Path, fits: dict, seconds: float
+) -> Preview:
+    """In the render process: the poster laid out, prepared and drawn, or why it cannot be."""
+    from jinja2 import TemplateError
+
+    from ..build import PosterResult, _locating, _template_frame
+    from ..limits import LIMIT_ERRORS, Limits, poster_limits
+    from ..pdf import PosterError, render_poster
+    from ..prepress import PrepressError, prepress
+    from ..qr import QrError
+    from ..templating import PosterContext, TemplateMetadataError, template_pages
+    from ..typeset.fonts import FontError
+
+    started = time.monotonic()
+    campaign = loaded.campaign
+    preview = Preview(job)
+    limits = Limits(seconds=seconds, builder_pid=os.getppid())
+    try:
+        with poster_limits(limits):
+            setup = resolve_print(campaign, project, "digital")
+            pages = template_pages(project, job.template)
+            context = PosterContext(job, campaign, project, fits, print_setup=setup)
             rendered = render_poster(context, expected_pages=pages)
-            self._fits[family] = dict(rendered.fits)
             prepared = prepress(rendered.pdf, job.format, setup)
             preview.pages = _draw(prepared.pdf)
             preview.boxes = text_boxes(rendered.document, context, loaded)
+            preview.fits = dict(rendered.fits)
             preview.warnings = [
                 f"text '{key}' ({lang}) shrunk to {scale:.0%} to fit"
                 for (key, lang), scale in sorted(rendered.fits.items())
             ] + list(prepared.notes)
-        except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
-            # Located like the build's message: file:line:column: field: what.
-            result = PosterResult(job, False, error=str(error), field=getattr(error, "field", None))
-            _locating(loaded, lambda r: None)(result)
-            preview.error = result.error
-        except TemplateError as error:
-            where = _template_frame(error) or f"template '{job.template}'"
-            preview.error = f"{where}: {error}"
-        preview.seconds = time.monotonic() - started
-        LOGGER.info("preview %s in %.2f s", job.name, preview.seconds)
-        return preview
+    except LIMIT_ERRORS as error:
+        preview.error = limits.describe(error)
+    except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
+        # Located like the build's message: file:line:column: field: what.
+        result = PosterResult(job, False, error=str(error), field=getattr(error, "field", None))
+        _locating(loaded, lambda r: None)(result)
+        preview.error = result.error
+    except TemplateError as error:
+        where = _template_frame(error) or f"template '{job.template}'"
+        preview.error = f"{where}: {error}"
+    preview.seconds = time.monotonic() - started
+    return preview
 
 
 def _draw(pdf: bytes) -> list[bytes]:
