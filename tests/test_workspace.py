@@ -875,3 +875,25 @@ def test_a_crashed_render_process_is_started_again(client: Client):
     assert frame.status_code == 200 and "the renderer stopped" in frame.text
     again = client.get(f"/c/small/p/{POSTER}/frame")
     assert 'data-draft="true"' in again.text and "<img" in again.text
+
+
+def test_two_saves_at_the_same_moment_one_wins_the_other_is_a_conflict(
+    workspace: Workspace, campaign_file: Path
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from generator.workspace.app import attempt
+
+    entry = workspace.get("small")
+    sha = entry.sha256
+    values = ["Work abroad safely", "Stay safe abroad", "Safe work abroad", "Go safely"]
+
+    def save(value: str):
+        return attempt(lambda: change_text(workspace, entry, "headline", "en", sha, value=value))
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(save, values))
+    statuses = sorted(status for *_, status in outcomes)
+    assert statuses == [200, 409, 409, 409]
+    winner = values[[status for *_, status in outcomes].index(200)]
+    assert f"en: {winner}," in campaign_file.read_text(encoding="utf-8")

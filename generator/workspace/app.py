@@ -74,8 +74,9 @@ def _environment() -> Environment:
 
 
 def attempt(change) -> tuple[str | None, list[str], str | None, int]:
-    """Make a change: (what changed, the refusal's located problems, the conflict, the
-    status to answer with)."""
+    """Make a change (in a worker thread: the server answers others meanwhile; two saves at
+    once are told apart by the file's hash): (what changed, the refusal's located problems,
+    the conflict, the status to answer with)."""
     try:
         return change() or "no change: the file is as it was", [], None, 200
     except Refused as error:
@@ -310,7 +311,9 @@ class App:
                                   "editor.html.j2", value=value)  # fmt: skip
 
     async def _change(self, request, entry, text_id, lang, sha, template, poster="", **change):
-        outcome = attempt(lambda: change_text(self.ws, entry, text_id, lang, sha, **change))
+        outcome = await run_in_threadpool(
+            attempt, lambda: change_text(self.ws, entry, text_id, lang, sha, **change)
+        )
         message, problems, conflict, status = outcome
         value = change.get("value") if status != 200 else None
         headers = self.saved(entry, message) if status == 200 else None
@@ -415,7 +418,8 @@ class App:
         entry = self.loaded_entry(request)
         contact_id = request.path_params["contact"]
         form = await request.form()
-        message, problems, conflict, status = attempt(
+        message, problems, conflict, status = await run_in_threadpool(
+            attempt,
             lambda: record_verification(self.ws, entry, contact_id, str(form.get("person", "")),
                                         str(form.get("note", "")), str(form.get("sha", "")))
         )  # fmt: skip
@@ -447,8 +451,9 @@ class App:
             raw = form["text"].replace("\r\n", "\n").encode("utf-8")
         else:
             raise HTTPException(400, "Malformed request: no file text.")
-        message, problems, conflict, status = attempt(
-            lambda: "saved" if save_source(self.ws, entry, raw, str(form.get("sha", ""))) else None
+        message, problems, conflict, status = await run_in_threadpool(
+            attempt,
+            lambda: "saved" if save_source(self.ws, entry, raw, str(form.get("sha", ""))) else None,
         )
         headers = self.saved(entry, message) if status == 200 else None
         return self.page(request, "source_result.html.j2", status, headers, entry=entry,
