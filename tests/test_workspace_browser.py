@@ -113,6 +113,7 @@ def shoot(browser, tmp_path: Path):
     def take(name: str) -> Path:
         height = browser.execute_script("return document.documentElement.scrollHeight")
         browser.set_window_size(1400, min(max(height, 1000), 4000))
+        browser.execute_script("window.scrollTo(0, 0)")
         path = tmp_path / f"{name}.png"
         browser.save_screenshot(str(path))
         browser.set_window_size(1400, 1000)
@@ -319,3 +320,18 @@ def test_a_conflict_is_refused_and_said(server: Server, browser, shoot, campaign
     # The page does not reload under the typing; it says the file changed.
     wait_for(browser, lambda d: d.find_element("id", "reload-banner").is_displayed(), 10)
     shoot("conflict")
+
+
+def test_the_texts_grid_checks_as_one_types(server: Server, browser, shoot, campaign_file):
+    before = campaign_file.read_bytes()
+    browser.get(f"{server.url}/c/small/texts?language=lo")
+    cell = 'form.editor[data-text-id="employer"][data-lang="lo"]'
+    area = css(browser, f"{cell} textarea")
+    area.clear()
+    area.send_keys("Know your employer")
+    wait_for(browser, lambda d: "mostly Latin letters" in text_of(d, f"{cell} .check"))
+    shoot("texts-check")
+    browser.find_element("css selector", f'{cell} button[type="submit"]').click()
+    wait_for(browser, lambda d: "is mostly Latin letters" in text_of(d, f"{cell} .error"))
+    assert "small.yaml:" in text_of(browser, f"{cell} .error")  # located, as the CLI says it
+    assert campaign_file.read_bytes() == before
