@@ -565,6 +565,18 @@ def test_oversized_and_malformed_requests(client: Client, campaign_file: Path):
     assert bad_length.status_code == 400
     bad_decision = client.post("/c/small/texts/headline/th/review", {"decision": "x", "sha": sha})
     assert bad_decision.status_code == 400
+    for content_type, body in (
+        ("multipart/form-data; boundary=xyz", b"garbage--xyz\r\nnope"),
+        ("multipart/form-data", b"no boundary"),
+        ("application/json", b"{}"),
+    ):
+        for url in ("/c/small/source", "/c/small/texts/headline/en", "/c/small/assets"):
+            malformed = client.post(url, content=body, headers={"Content-Type": content_type})
+            assert malformed.status_code == 400, (url, content_type, malformed.text)
+    fragment = client.post(
+        "/c/small/texts/headline/en", {"sha": sha}, headers={"HX-Request": "true"}
+    )
+    assert fragment.status_code == 400 and "<html" not in fragment.text
     assert campaign_file.read_bytes() == before
 
 

@@ -541,6 +541,9 @@ def create_app(
     ]
 
     async def http_error(request: Request, error: HTTPException):
+        if request.headers.get("hx-request"):  # swapped into a part of the page: just the words
+            return a.page(request, "outcome.html.j2", error.status_code, problems=[error.detail],
+                          conflict=None, message=None)  # fmt: skip
         return a.page(request, "message.html.j2", error.status_code, title="Not possible",
                       message=error.detail, entry=None)  # fmt: skip
 
