@@ -30,6 +30,7 @@ from ..content import (
     budget,
     campaign_texts,
     contact_state,
+    placement_contacts,
     poster_text_ids,
     script_problem,
     text_problems,
@@ -402,9 +403,14 @@ class App:
         today = self.ws.today()
         max_age = campaign.review.contact_max_age_months
         rows = []
+        shown_on = {
+            placement.id: {c.id for c in placement_contacts(campaign, placement)}
+            for placement in campaign.placements
+        }
         for contact in campaign.contacts:
             state = contact_state(contact, today, max_age)
-            rows.append({"contact": contact, "state": state,
+            places = [place for place, ids in shown_on.items() if contact.id in ids]
+            rows.append({"contact": contact, "state": state, "places": places,
                          "note": "" if state.state == "ok" else state.describe()})  # fmt: skip
         return rows
 
