@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..campaign_files import text_sha256
-from ..content import campaign_texts, held_back, text_state
 from ..plan import PosterJob, plan
 from ..schema import CampaignError, LoadedCampaign
 from ..schema.loader import _display_path, decode_campaign, parse_campaign
@@ -59,17 +58,6 @@ class CampaignFile:
             used += placement.languages
         return list(dict.fromkeys(used))
 
-    def text_states(self, lang: str) -> dict[str, object]:
-        campaign = self.campaign
-        return {
-            text_id: text_state(campaign, text, lang)
-            for text_id, text in campaign_texts(campaign).items()
-        }
-
-    def held_back(self, job: PosterJob) -> list:
-        placement = next(p for p in self.campaign.placements if p.id == job.placement_id)
-        return held_back(self.campaign, placement, job.design_id)
-
 
 def _stamp(path: Path) -> tuple[int, int] | None:
     try:
@@ -80,7 +68,7 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 class Workspace:
-    """The project and its served campaigns; ``version`` counts changes seen on disk."""
+    """The project and its served campaigns, and what the open pages show (``version_key``)."""
 
     def __init__(
         self, project: Path, campaigns: list[Path] | None = None, output: Path | None = None
@@ -89,7 +77,6 @@ class Workspace:
         self.output = (output or self.project / "output").resolve()
         self.folder = self.project / "campaigns"
         self._lock = threading.RLock()
-        self.version = 0
         self.elsewhere = 0
         self.today = dt.date.today
         paths = campaigns or sorted(
@@ -140,14 +127,11 @@ class Workspace:
                     old = entry.sha256
                     self._read(entry)
                     changed |= entry.sha256 != old
-            if changed:
-                self.version += 1
         return changed
 
     def changed_elsewhere(self) -> None:
         """A template or an asset changed: the pages' pictures are out of date."""
         with self._lock:
-            self.version += 1
             self.elsewhere += 1
 
     def version_key(self) -> str:
@@ -166,9 +150,7 @@ class Workspace:
         with self._lock:
             entry.stamp, entry.sha256 = _stamp(entry.path), text_sha256(text)
             entry.loaded, entry.problems = LoadedCampaign(campaign, entry.path, text), []
-            self.version += 1
 
     def reread(self, entry: CampaignFile) -> None:
         with self._lock:
             self._read(entry)
-            self.version += 1
