@@ -390,6 +390,17 @@ def test_a_decision_shows_on_every_poster_of_the_review_page(project: Path, camp
     assert response.text.count('data-state="reviewed"') == 2
 
 
+def test_sending_back_a_draft_keeps_the_comment(client: Client, campaign_file: Path):
+    response = client.review("contract", "th", "send-back", "Noy", "use the word from the law")
+    assert response.status_code == 200, response.text
+    today = dt.date.today()
+    assert re.search(
+        rf"^    contract: \{{status: draft\}} +# sent back by Noy on {today}: use the word",
+        campaign_file.read_text(encoding="utf-8"),
+        re.M,
+    )
+
+
 def test_a_review_needs_a_name(client: Client, campaign_file: Path):
     before = campaign_file.read_bytes()
     sha = client.sha("/c/small/review?language=th")

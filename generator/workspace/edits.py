@@ -19,7 +19,7 @@ from ..languages import LANGUAGES
 from ..schema import CampaignError
 from ..schema.characters import character_problem
 from ..schema.loader import decode_campaign, field_location, parse_campaign
-from ..strings import edit_problems, edited_campaign, round_trip_edit, text_change
+from ..strings import TextEdit, edit_problems, edited_campaign, round_trip_edit, text_change
 from .state import CampaignFile, Workspace
 
 MAX_NAME = 200
@@ -122,6 +122,8 @@ def change_text(
                                    reviewer=reviewer, today=ws.today())  # fmt: skip
     except ValueError as error:
         raise Refused([f"{where()}: {error}"]) from None
+    if edit is None and draft and note:  # sent back again: the comment is still news
+        edit, change = TextEdit(text, lang, new_value, {"status": "draft"}), "draft, commented"
     if edit is None:
         return None
     problems = edit_problems(campaign, edit)
