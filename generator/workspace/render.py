@@ -97,15 +97,15 @@ def thumbnail_png(png: bytes) -> bytes:
 
 
 class Renderer:
-    """Renders previews one at a time (the layout engine is one per process), keeping the
-    latest ones by their inputs, and each poster's fitted scales so that a poster drawn
-    again after an edit usually needs a single layout."""
+    """Has previews drawn one at a time by the render process, keeping the latest ones by
+    their inputs, and each poster's fitted scales so that a poster drawn again after an
+    edit usually needs a single layout."""
 
     def __init__(self, project: Path):
         self.project = project
         self.seconds = PREVIEW_SECONDS  # the most one preview may take
         self._cache: OrderedDict[str, Preview] = OrderedDict()
-        self._fits: dict[str, dict] = {}
+        self._fits: dict[tuple[str, str], dict] = {}  # by campaign file and poster
         # One layout at a time (the engine is one per process), foreground first.
         self._turns = threading.Condition()
         self._busy = False
@@ -119,7 +119,7 @@ class Renderer:
         inputs = job_key(job, loaded.campaign, self.project, templates_digest(self.project),
                          setup.key())  # fmt: skip
         # The draft state is not among the build's inputs (it names the file instead).
-        return hashlib.sha256(f"{inputs}:{job.name}".encode()).hexdigest()
+        return hashlib.sha256(f"{inputs}:{loaded.path}:{job.name}".encode()).hexdigest()
 
     def cached(self, loaded: LoadedCampaign, job: PosterJob) -> Preview | None:
         return self._cache.get(self.key(loaded, job))
@@ -155,7 +155,7 @@ class Renderer:
         return found
 
     def _render(self, loaded: LoadedCampaign, job: PosterJob) -> Preview:
-        family = job.name.removesuffix("_DRAFT")
+        family = (str(loaded.path), job.name.removesuffix("_DRAFT"))
         fits = dict(self._fits.get(family, {}))
         try:
             preview = (
