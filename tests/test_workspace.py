@@ -657,6 +657,9 @@ def test_another_host_needs_the_access_token(workspace: Workspace):
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/c/small"
     assert "HttpOnly" in signed_in.headers["set-cookie"]
     assert http.get("/c/small").status_code == 200  # the cookie now
+    sneaky = http.get(f"/c/small%0d%0aSet-Cookie:%20x=1?token={settings.token}",
+                      follow_redirects=False)  # fmt: skip
+    assert sneaky.headers["location"] == "/c/small%0d%0aSet-Cookie:%20x=1"
 
 
 def test_only_files_under_campaigns_are_served(project: Path, tmp_path: Path):

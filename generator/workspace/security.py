@@ -19,7 +19,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TOKEN_COOKIE = "poster_workspace_token"
@@ -96,7 +96,9 @@ class Guard:
                 cookie = SimpleCookie()
                 cookie[TOKEN_COOKIE] = token
                 cookie[TOKEN_COOKIE].update({"httponly": True, "samesite": "Strict", "path": "/"})
-                location = scope["path"] + (f"?{urlencode(query)}" if query else "")
+                # The path as sent (still percent-encoded): no decoded byte reaches a header.
+                path = scope.get("raw_path", b"").decode("latin-1") or quote(scope["path"])
+                location = path + (f"?{urlencode(query)}" if query else "")
                 header = cookie.output(header="").strip().encode("latin-1")
                 return await self._answer(
                     send,
