@@ -44,7 +44,7 @@ def lao_headline(number: int) -> str:
 
 
 def main() -> None:
-    import httpx
+    import httpx2 as httpx
     import uvicorn
 
     from generator.workspace.app import create_app

@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import pytest
 from test_workspace import POSTER, THAI_POSTER, WORKSPACE_CAMPAIGN, check_print_package
 from test_workspace_serve import free_port, no_network  # noqa: F401 (a fixture)
