@@ -304,6 +304,33 @@ def test_two_browsers_editing_the_same_text_the_second_is_refused(
     assert campaign_file.read_bytes() == saved
 
 
+def test_two_people_on_different_texts_do_not_stop_each_other(
+    client: Client, campaign_file: Path, project: Path
+):
+    officer = client.get("/c/small/texts/headline/en").text
+    reviewer = client.get("/c/small/texts/call/th").text
+
+    def form(page: str) -> dict:
+        return dict(re.findall(r'name="(sha|base)" value="(\w+)"', page))
+
+    saved = client.post("/c/small/texts/headline/en", {"value": "Going abroad? Stay safe",
+                                                       **form(officer)})  # fmt: skip
+    assert saved.status_code == 200
+    # The reviewer's page is older than the file now, but the Thai call is as it showed it.
+    edited = client.post("/c/small/texts/call/th", {"value": "ต้องการความช่วยเหลือ โทรหา",
+                                                   **form(reviewer)})  # fmt: skip
+    assert edited.status_code == 200, edited.text
+    campaign = load_campaign(campaign_file, project).campaign
+    assert campaign.messages["headline"]["en"] == "Going abroad? Stay safe"
+    assert campaign.messages["call"]["th"] == "ต้องการความช่วยเหลือ โทรหา"
+    # The same text changed meanwhile: refused, and saving again from that form still is.
+    again = client.post("/c/small/texts/headline/en", {"value": "Abroad? Stay safe",
+                                                      **form(officer)})  # fmt: skip
+    assert again.status_code == 409
+    assert client.post("/c/small/texts/headline/en", {"value": "Abroad? Stay safe",
+                                                     **form(again.text)}).status_code == 409  # fmt: skip
+
+
 def test_a_file_changed_on_disk_since_the_page_loaded_is_not_overwritten(
     client: Client, campaign_file: Path
 ):

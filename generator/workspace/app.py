@@ -42,7 +42,15 @@ from ..output import read_manifest
 from ..plan import DRAFT_SUFFIX, PosterJob
 from . import builds as builds_module
 from .builds import Builds, NotReady
-from .edits import Conflict, Refused, change_text, clean_line, review_note, save_source
+from .edits import (
+    Conflict,
+    Refused,
+    change_text,
+    clean_line,
+    review_note,
+    save_source,
+    text_base,
+)
 from .edits import verify_contact as record_verification
 from .render import Renderer, thumbnail_png
 from .security import BodyTooLarge, Guard, Settings
@@ -261,6 +269,7 @@ class App:
             "script": script_problem(shown, lang) if shown else None,
             "problems": problems,
             "used_by": text.used_by,
+            "base": text_base(entry, text_id, lang),
         }
 
     def text_params(self, entry: CampaignFile, request: Request) -> tuple[str, str]:
@@ -309,7 +318,8 @@ class App:
         if not isinstance(value, str):
             raise HTTPException(400, "Malformed request: no text value.")
         return await self._change(request, entry, text_id, lang, str(form.get("sha", "")),
-                                  "editor.html.j2", value=value)  # fmt: skip
+                                  "editor.html.j2", value=value,
+                                  base=str(form.get("base", "")))  # fmt: skip
 
     async def _change(self, request, entry, text_id, lang, sha, template, poster="", **change):
         outcome = await run_in_threadpool(
@@ -318,7 +328,11 @@ class App:
         message, problems, conflict, status = outcome
         value = change.get("value") if status != 200 else None
         headers = self.saved(entry, message) if status == 200 else None
-        values = {"entry": entry, "cell": self.cell(entry, text_id, lang, value),
+        cell = self.cell(entry, text_id, lang, value)
+        page_sha = ""
+        if status == 409:  # the form stays as it was: saving again conflicts again, until reload
+            page_sha, cell["base"] = sha, change.get("base", "")
+        values = {"entry": entry, "cell": cell, "page_sha": page_sha,
                   "reviewer": change.get("reviewer") or "", "poster": poster}  # fmt: skip
         response = self.page(request, template, status, headers, message=message,
                              problems=problems, conflict=conflict, **values)  # fmt: skip
@@ -390,6 +404,7 @@ class App:
             change = {"reviewer": reviewer, "note": note}
         else:
             change = {"draft": True, "note": note}
+        change["base"] = str(form.get("base", ""))
         poster = str(form.get("poster", ""))
         if poster and not any(poster_id(job) == poster for job in entry.jobs()):
             raise HTTPException(400, "Malformed request: no such poster.")

@@ -12,6 +12,7 @@ change with the CLI's located message; nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from ..campaign_files import CampaignFileChanged, text_sha256, write_campaign_text
 from ..content import campaign_texts
@@ -38,16 +39,36 @@ class Conflict(Exception):
     """The file changed since the page was made: the change would overwrite another."""
 
 
-def _loaded(entry: CampaignFile, expected_sha256: str):
+def _loaded(entry: CampaignFile, expected_sha256: str, base: str | None = None, current=None):
+    """The campaign as the change sees it, and the file hash to write over.
+
+    The file must be the one the page was made from; or, for a change to one text
+    (``base``: what that text and its status were on the page; ``current``: what they are
+    now), the file may have changed elsewhere meanwhile, and the change is made to the file
+    as it is: two people working on different texts do not stop each other.
+    """
     if entry.loaded is None:
         raise Refused(["the campaign file does not load; fix it first:", *entry.problems])
-    if expected_sha256 != entry.sha256:
+    if expected_sha256 != entry.sha256 and not (base and current and base == current()):
         raise Conflict(
             f"{entry.path.name} changed since this page was loaded (someone else saved, or an "
             "editor changed the file): nothing was written. Reload to see the file as it is "
             "now, then make your change again."
         )
-    return entry.loaded
+    return entry.loaded, entry.sha256
+
+
+def text_base(entry: CampaignFile, text_id: str, lang: str) -> str:
+    """What a text is in one language now, with its status record, as a short hash: a page
+    sends it back with a change to that text."""
+    campaign = entry.campaign
+    text = campaign_texts(campaign).get(text_id)
+    record = campaign.translations.get(lang, {}).get(text_id)
+    data = [
+        text.texts.get(lang) if text else None,
+        record.model_dump(mode="json") if record else None,
+    ]
+    return text_sha256(json.dumps(data, ensure_ascii=False, sort_keys=True))[:16]
 
 
 def _write(
@@ -104,10 +125,14 @@ def change_text(
     draft: bool = False,
     reviewer: str | None = None,
     note: str | None = None,
+    base: str | None = None,
 ) -> str | None:
     """Edit a text, or review it (``reviewer``: approve; ``draft``: send back); what changed,
-    or None when nothing did. Raises ``Refused`` or ``Conflict``, writing nothing."""
-    loaded = _loaded(entry, expected_sha256)
+    or None when nothing did. Raises ``Refused`` or ``Conflict``, writing nothing.
+    ``base``: the text as the page showed it (``text_base``)."""
+    loaded, expected_sha256 = _loaded(
+        entry, expected_sha256, base, lambda: text_base(entry, text_id, lang)
+    )
     campaign = loaded.campaign
     text = _text_and_lang(entry, text_id, lang)
 
@@ -150,7 +175,7 @@ def verify_contact(
     expected_sha256: str,
 ) -> str:  # fmt: skip
     """Record that ``person`` checked the contact's number by phone today."""
-    loaded = _loaded(entry, expected_sha256)
+    loaded, expected_sha256 = _loaded(entry, expected_sha256)
     campaign = loaded.campaign
     index = next((i for i, c in enumerate(campaign.contacts) if c.id == contact_id), None)
     if index is None:
