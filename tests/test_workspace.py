@@ -950,3 +950,18 @@ def test_two_saves_at_the_same_moment_one_wins_the_other_is_a_conflict(
     assert statuses == [200, 409, 409, 409]
     winner = values[[status for *_, status in outcomes].index(200)]
     assert f"en: {winner}," in campaign_file.read_text(encoding="utf-8")
+
+
+def test_a_design_that_names_its_texts_with_data_text_id_is_clickable(
+    client: Client, project: Path
+):
+    """The agreed attribute (INTERFACES.md): any element carrying data-text-id and lang."""
+    macros = project / "templates" / "macros.html.j2"
+    text = macros.read_text(encoding="utf-8")
+    marked = text.replace('data-fit="{{ t.fit_id }}|{{ role }}"',
+                          'data-fit="{{ t.fit_id }}|{{ role }}" data-text-id="campaign.title"')  # fmt: skip
+    assert marked != text
+    macros.write_text(marked, encoding="utf-8")
+    frame = client.get(f"/c/small/p/{POSTER}/frame").text
+    ids = set(re.findall(r'data-text-id="([^"]+)" data-lang="[^"]+"', frame))
+    assert ids == {"campaign.title"}  # the attribute wins over the fit box's key

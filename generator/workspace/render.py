@@ -283,16 +283,14 @@ def _draw(pdf: bytes) -> list[bytes]:
 
 
 def text_boxes(document, context, loaded: LoadedCampaign) -> list[TextBox]:
-    """Every campaign text's box on each page of the final layout: the fit boxes the fit loop
-    measures (``pdf._fit_boxes``), which hold every text a design prints."""
-    from ..pdf import _fit_boxes
-
+    """Every campaign text's box on each page of the final layout: the outermost box of each
+    element that names a text (``data-text-id``, or a fit box's ``data-fit``)."""
     by_field = {text.loc: text.id for text in campaign_texts(loaded.campaign).values()}
     found = []
     for number, page in enumerate(document.pages, start=1):
         root = page._page_box
         page_width, page_height = root.margin_width(), root.margin_height()
-        for box in _fit_boxes(root):
+        for box in _text_boxes(root):
             ids = _text_id(box.element, context, by_field)
             if ids is None:
                 continue
@@ -309,6 +307,21 @@ def text_boxes(document, context, loaded: LoadedCampaign) -> list[TextBox]:
                 )
             )
     return found
+
+
+def _text_boxes(root):
+    """The first (outermost) box of each element naming a text, walking the layout as the
+    fit loop does (``pdf._descendants``: positioned boxes unwrapped)."""
+    from ..pdf import _descendants, _unwrap
+
+    seen: set[int] = set()
+    for box in _descendants(_unwrap(root)):
+        element = getattr(box, "element", None)
+        if element is None or id(element) in seen:
+            continue
+        if element.get("data-text-id") or element.get("data-fit"):
+            seen.add(id(element))
+            yield box
 
 
 def _text_id(element, context, by_field: dict) -> tuple[str, str] | None:
