@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..output import read_manifest
-from ..proofs import ORDER_SHEET, PROOF_SHEET, preview_paths, write_order_sheet, write_proof_sheet
+from ..print_order import write_order_sheet
+from ..proofs import ORDER_SHEET, PROOF_SHEET, preview_paths, write_proof_sheet
 from .state import CampaignFile, Workspace
 
 TOTAL = re.compile(r": (\d+) posters$")
