@@ -811,6 +811,7 @@ def test_build_from_the_page_then_download_the_print_package(
     assert drafts_first.status_code == 200 and "Building" in drafts_first.text
     build = app.builds.wait("small")
     assert build.returncode == 0, build.lines
+    assert (build.total, build.done, build.failed) == (2, 2, 0), build.lines  # the progress
     assert "Build finished" in client.get("/c/small/build").text
     refused = client.get("/c/small/download/print.zip")
     assert refused.status_code == 409 and "drafts" in refused.text
