@@ -25,7 +25,7 @@ serve: setup
 	$(BIN)/poster serve $(CAMPAIGNS) $(if $(PORT),--port $(PORT))
 
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 setup: system-deps $(STAMP)
 
@@ -35,7 +35,7 @@ system-deps:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,cluster]'
 	touch $(STAMP)
 
 clean:
