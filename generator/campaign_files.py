@@ -36,6 +36,11 @@ class CampaignWriteError(Exception):
     """The campaign file was not written; the message says why and what to do."""
 
 
+class CampaignFileChanged(CampaignWriteError):
+    """The file is not what the caller read: someone else changed (or removed) it
+    meanwhile. Nothing was written; read it again and redo the change."""
+
+
 def text_sha256(text: str | bytes) -> str:
     """The hash ``write_campaign_text`` expects: of the file's bytes (UTF-8)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
@@ -64,7 +69,7 @@ def real_campaign_path(path: Path) -> Path:
             "point the link at the campaign file, or replace it by the file"
         )
     if not real.is_file():
-        raise CampaignWriteError(f"{path}: no such campaign file")
+        raise CampaignFileChanged(f"{path} was removed: no such campaign file")
     return real
 
 
@@ -142,7 +147,7 @@ def write_campaign_text(
 ) -> None:
     """Replace the campaign file at ``path`` by ``new_text``, if it still hashes to
     ``expected_sha256`` (``text_sha256`` of what was read); else raise
-    ``CampaignWriteError`` and write nothing."""
+    ``CampaignFileChanged`` (or, for a fault, ``CampaignWriteError``) and write nothing."""
     writer = writer or "another writer of this tool"
     with campaign_lock(path) as real:
         remove_leftover_parts(real)
@@ -151,7 +156,7 @@ def write_campaign_text(
         except OSError as error:
             raise CampaignWriteError(describe_fault(real, error)) from None
         if current != expected_sha256:
-            raise CampaignWriteError(_changed_message(path, real, current))
+            raise CampaignFileChanged(_changed_message(path, real, current))
         _replace(real, new_text.encode("utf-8"))
         _record_writer(real, writer, text_sha256(new_text))
 
