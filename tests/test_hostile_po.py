@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_hostile import Case, read_case  # the campaign corpus's header format
 
@@ -149,9 +149,11 @@ def test_a_refused_import_leaves_the_campaign_byte_for_byte(exported, data):
     try:
         import_strings(loaded, mutated, project)
     except StringsError as error:
+        event("refused")
         assert error.problems and all(isinstance(p, str) and p for p in error.problems)
         assert len(error.problems) <= MAX_SHOWN_PROBLEMS + 1
         assert path.read_bytes() == original
     else:  # accepted: the file is still a valid campaign
+        event("accepted")
         load_campaign(path, project)
     assert not list(path.parent.glob(".*.part"))
