@@ -15,7 +15,8 @@ import os
 import queue
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,10 +25,14 @@ from .content import contact_state, placement_contacts
 from .inputs import job_key, poster_assets, templates_digest
 from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, out_of_memory, poster_limits
 from .output import (
+    OutputError,
     build_lock,
+    made_from,
     read_manifest,
+    record_sheet,
     remove_leftovers,
     sha256,
+    sheet_is_fresh,
     write_atomically,
     write_manifest,
 )
@@ -36,6 +41,7 @@ from .plan import PosterJob, fit_seeds, plan, select
 from .profiles import PrintProfile, PrintSetup, ProfileError, resolve_print
 from .schema import Campaign, LoadedCampaign
 from .schema.loader import field_location
+from .workers import INTERRUPTIONS, interruptible, stop_now, worker_pool
 
 LOGGER = logging.getLogger(__name__)
 
@@ -172,6 +178,7 @@ def _build_poster(
 ) -> PosterResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
+    from .asset_check import check_job_pictures, drawing_failures
     from .images import check_pictures
     from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
     from .preflight import preflight
@@ -182,9 +189,17 @@ def _build_poster(
     from .typeset.fonts import FontError
 
     try:
+        # Every picture verified before layout: the renderer would drop a broken one.
+        broken = check_job_pictures(job, campaign, project)
+        if broken:
+            return PosterResult(job, False, error="; ".join(map(str, broken)))
         pages = template_pages(project, job.template)
         context = PosterContext(job, campaign, project, dict(fits), print_setup=setup)
-        rendered = render_poster(context, expected_pages=pages)
+        with drawing_failures() as failures:
+            rendered = render_poster(context, expected_pages=pages)
+        if failures:  # never a poster with a picture silently left out
+            failed = "; ".join(dict.fromkeys(failures))
+            return PosterResult(job, False, error=f"a picture could not be drawn: {failed}")
         prepared = prepress(rendered.pdf, job.format, setup)
         report = preflight(prepared.pdf, job.format, expected_pages=pages, profile=setup.profile)
         warnings = list(report.warnings) + prepared.notes
@@ -224,6 +239,8 @@ def _build_poster(
             job, False, error=str(error), field=getattr(error, "field", None),
             reasons={"fit": [str(error)]} if fit else {},
         )  # fmt: skip
+    except OutputError as error:  # disk full, read-only folder: the path and what to do
+        return PosterResult(job, False, error=str(error))
     except TemplateSyntaxError as error:
         where = f"templates/{error.name}:{error.lineno}" if error.name else f"line {error.lineno}"
         return PosterResult(job, False, error=f"template error in {where}: {error.message}")
@@ -299,8 +316,7 @@ def build_campaign(
         for result in results:
             on_result(result)
         return CampaignResult(campaign.id, folder, results)
-    folder.mkdir(parents=True, exist_ok=True)
-    with build_lock(folder, on_wait):
+    with interruptible(), build_lock(folder, on_wait):
         return _build_campaign(
             loaded, project, folder, only, jobs, executor, on_result, force, final, setup,
             today or dt.date.today(), limits,
@@ -396,25 +412,34 @@ def _build_campaign(
         pooled = workers > 1 and not alone and to_build
         if pooled:  # the campaign goes to each worker once, not with every poster
             shared = _Shared(campaign, setup)
-            executor = ProcessPoolExecutor(
+            executor = worker_pool(
                 min(workers, len(to_build)), initializer=_Shared.keep, initargs=(shared,)
             )
         else:
             executor = _Inline()
+
+    def record() -> dict:
+        for result in results:
+            checks = contact_checks[result.job.placement_id, result.job.design_id]
+            result.contact_warnings = [c.describe() for c in checks if c.state != "ok"]
+        return _record(folder, campaign, planned, results, loaded, previous, contact_checks)
+
     try:
         calls = _Calls(executor, campaign, project, folder, keys, setup, limits, shared)
         for result in calls.run(to_build, seeds):
             results.append(result)
             on_result(result)
+    except INTERRUPTIONS:  # stop the workers; record the posters that were finished
+        if own:
+            stop_now(executor)
+        record()
+        raise
     finally:
         if own:
             executor.shutdown(cancel_futures=True)
 
-    for result in results:
-        checks = contact_checks[result.job.placement_id, result.job.design_id]
-        result.contact_warnings = [check.describe() for check in checks if check.state != "ok"]
-    manifest = _record(folder, campaign, planned, results, loaded, previous, contact_checks)
-    _write_proofs(folder, manifest, project, changed=any(not r.unchanged for r in results))
+    manifest = record()
+    _write_proofs(folder, manifest, project)
     return CampaignResult(campaign.id, folder, results, setup)
 
 
@@ -502,6 +527,9 @@ class _Calls:
                 fits = outcome.fits if isinstance(outcome, PosterResult) else outcome
                 for member in members[seed]:
                     self._poster(member, fits or {})
+        except INTERRUPTIONS:
+            self.recovery.close(now=True)
+            raise
         finally:
             self.recovery.close()
 
@@ -687,22 +715,46 @@ def _remove_stale(folder: Path, filename: str, pages: int | None) -> None:
     pages = pages if isinstance(pages, int) and pages > 0 else 1
     stale = (folder / filename, *preview_paths(folder, filename, pages))
     for path in (*stale, thumbnail_path(folder, filename)):
-        path.unlink(missing_ok=True)
+        if not (path.exists() or path.is_symlink()):
+            continue  # (a read-only folder refuses even to unlink what is not there)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            raise OutputError(path, error) from None
 
 
-def _write_proofs(folder: Path, manifest: dict, project: Path, changed: bool) -> None:
+def _write_proofs(folder: Path, manifest: dict, project: Path) -> None:
     """Previews (each redrawn only when out of date), and the proof sheet and print order
-    when a poster changed or they are missing: an unchanged rebuild never imports WeasyPrint.
-    """
+    whenever what they were made from (the manifest) differs from what they show, or
+    they are missing or were changed, or their last write failed: an unchanged rebuild
+    never imports WeasyPrint."""
     from .print_order import write_order_sheet
     from .proofs import ORDER_SHEET, PROOF_SHEET, write_previews
 
     if not manifest["posters"]:
         return
-    write_previews(folder, manifest["posters"])
-    if changed or not (folder / ORDER_SHEET).is_file():
-        write_order_sheet(folder, manifest)
-    if changed or not (folder / PROOF_SHEET).is_file():
+    with _faults_named(folder):
+        write_previews(folder, manifest["posters"])
+    digest = made_from(manifest)
+    if not sheet_is_fresh(folder, ORDER_SHEET, digest):
+        with _faults_named(folder / ORDER_SHEET):
+            write_order_sheet(folder, manifest)
+        record_sheet(folder, ORDER_SHEET, digest)
+    if not sheet_is_fresh(folder, PROOF_SHEET, digest):
         from .proofs import write_proof_sheet
 
-        write_proof_sheet(folder, manifest, project)
+        with _faults_named(folder / PROOF_SHEET):
+            write_proof_sheet(folder, manifest, project)
+        record_sheet(folder, PROOF_SHEET, digest)
+
+
+@contextmanager
+def _faults_named(path: Path) -> Iterator[None]:
+    """A file-system fault while writing ``path`` (by a library writing its own temporary
+    files, say) as an ``OutputError`` that names it."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as error:
+        raise OutputError(path, error) from None

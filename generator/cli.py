@@ -164,7 +164,9 @@ def build(
     """Build the posters of CAMPAIGNS (default: every file in campaigns/)."""
     from .build import build_campaign
     from .limits import Limits
+    from .output import OutputError
     from .plan import plan
+    from .workers import INTERRUPTIONS, exit_status, signal_name
 
     limits = Limits(seconds=time_limit or None, memory_mb=memory_limit or None)
     if scheduler and jobs:
@@ -211,20 +213,32 @@ def build(
                         f"assets: {shown}"
                     )
 
-            result = build_campaign(
-                item,
-                project,
-                output,
-                only=only,
-                jobs=jobs,
-                executor=executor,
-                on_result=report,
-                force=force,
-                final=final,
-                profile=profile,
-                limits=limits,
-                on_wait=lambda message: console.print(f"  [yellow]{escape(message)}[/yellow]"),
-            )
+            try:
+                result = build_campaign(
+                    item,
+                    project,
+                    output,
+                    only=only,
+                    jobs=jobs,
+                    executor=executor,
+                    on_result=report,
+                    force=force,
+                    final=final,
+                    profile=profile,
+                    limits=limits,
+                    on_wait=lambda message: console.print(f"  [yellow]{escape(message)}[/yellow]"),
+                )
+            except INTERRUPTIONS as interruption:
+                console.print(
+                    f"[red]interrupted[/red] ({signal_name(interruption)}): the posters "
+                    f"finished so far are in {output / item.campaign.id} and its manifest; "
+                    "build again to finish"
+                )
+                sys.exit(exit_status(interruption))
+            except OutputError as error:
+                console.print(f"[red]error[/red] {escape(str(error))}")
+                failed += 1
+                continue
         failed += len(result.failed)
         _summary(result, time.monotonic() - started)
         if not quiet:
@@ -551,7 +565,11 @@ def strings_export(campaign, language, output, project) -> None:
         for problem in error.problems:
             console.print(f"[red]error[/red] {escape(problem)}")
         sys.exit(EXIT_INVALID)
-    write_atomically(output, exported.po)
+    try:
+        write_atomically(output, exported.po)
+    except OSError as error:  # OutputError: the path and what to do
+        console.print(f"[red]error[/red] {escape(str(error))}")
+        sys.exit(EXIT_POSTERS_FAILED)
     for skipped in exported.skipped:
         console.print(f"[yellow]skipped[/yellow] {escape(skipped)}")
     console.print(f"{exported.entries} texts → {escape(str(output))}")

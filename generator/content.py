@@ -315,10 +315,11 @@ def budget(text: CampaignText) -> int:
 def text_width(text: str) -> int:
     """Characters as a reader counts them: a base letter with its marks is one, CJK two."""
     breaker = icu.BreakIterator.createCharacterInstance(icu.Locale.getRoot())
-    breaker.setText(text)
+    units = icu.UnicodeString(text)  # ICU counts UTF-16 units: slice its own string
+    breaker.setText(units)
     width, start = 0, 0
     for end in breaker:
-        cluster = text[start:end]
+        cluster = str(units[start:end])
         width += 2 if unicodedata.east_asian_width(cluster[0]) in "WF" else 1
         start = end
     return width

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .asset_check import verify_picture
 from .schema.loader import format_loc
 
 LOGGER = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class RefusedURL(ValueError):
 class ProjectURLFetcher(URLFetcher):
     def __init__(self, project: Path, context: str = "", fields: dict[str, tuple] | None = None):
         super().__init__(timeout=1, allowed_protocols={"file", "data"}, allow_redirects=False)
+        self.project, self.assets = project, (project / "assets").resolve()
         self.roots = [(project / folder).resolve() for folder in ALLOWED_FOLDERS]
         self.context = context  # which poster and template asked, for the log
         self.fields = fields if fields is not None else {}  # URL -> campaign field it came from
@@ -45,6 +47,14 @@ class ProjectURLFetcher(URLFetcher):
         if scheme != "file":
             self._refuse(url, "only project files and data: URLs are served")
         path = self.resolve(url)
+        content_type = mimetypes.guess_type(path.name)[0] or ""
+        picture = content_type.startswith("image/") or (
+            path.is_relative_to(self.assets) and not content_type.startswith(("text/css", "font"))
+        )
+        if picture:  # pictures a template names (or an SVG shows) are verified too
+            problem = verify_picture(path, self.project)
+            if problem:
+                self._refuse(url, f"broken picture: {problem}")
         return URLFetcherResponse(
             url,
             body=path.read_bytes(),

@@ -159,15 +159,22 @@ class Recovery:
     def run(self, function: Callable[..., T], *args) -> T | None:
         """``function(*args)`` in a worker; None when the worker died doing it."""
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=1)
+            from .workers import worker_pool
+
+            self.pool = worker_pool(1)
         try:
             return self.pool.submit(function, *args).result()
         except BrokenProcessPool:
             self.close()
             return None
 
-    def close(self) -> None:
+    def close(self, now: bool = False) -> None:
+        """Shut the pool down; ``now``: its worker is killed first (an interrupted build)."""
         if self.pool is not None:
+            if now:
+                from .workers import stop_now
+
+                stop_now(self.pool)
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 

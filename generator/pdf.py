@@ -86,7 +86,10 @@ def _file_stamp(url: str) -> tuple[int, int] | None:
 
 
 def _fresh_image_cache() -> dict:
-    """The image cache without the pictures whose files changed since they were read."""
+    """The image cache without the pictures whose files changed since they were read, nor
+    those that failed to load (tried, and so reported, again by each poster)."""
+    for url in [url for url, image in _IMAGE_CACHE.items() if image is None]:
+        del _IMAGE_CACHE[url]
     for url, stamp in list(_IMAGE_STAMPS.items()):
         if _file_stamp(url) != stamp:
             _IMAGE_CACHE.pop(url, None)
@@ -199,11 +202,7 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
             string=html, base_url=context.project.resolve().as_uri() + "/", url_fetcher=fetcher
         ).render(font_config=font_config(), cache=_fresh_image_cache())
         _stamp_new_images()
-        if fetcher.refused:
-            refused = "; ".join(dict.fromkeys(fetcher.refused))
-            if fetcher.refused_field is None:  # not from the campaign: from the design
-                refused += f" (asked for by template '{context.job.template}')"
-            raise PosterError(refused, fetcher.refused_field)
+        _refusals(fetcher, context)
         if len(document.pages) != expected_pages:
             raise PosterError(
                 f"the layout made {len(document.pages)} pages instead of {expected_pages}: "
@@ -215,7 +214,9 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         overflows = sorted((m for m in measured if m.ratio < 1), key=lambda m: m.ratio)
         if not overflows:
             images = tuple(placed_images(document))
-            return RenderedPoster(document.write_pdf(), len(document.pages), fits, images, document)
+            pdf = document.write_pdf()
+            _refusals(fetcher, context, "while drawing the poster")  # pictures inside SVGs
+            return RenderedPoster(pdf, len(document.pages), fits, images, document)
         for overflow in overflows:
             fits[(overflow.key, overflow.lang)] = _shrunk_scale(
                 context, overflow, fits.get((overflow.key, overflow.lang), 1.0)
@@ -225,6 +226,17 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         _overflow_message(context, worst, "still does not fit after shrinking"),
         context.text_fields.get((worst.key, worst.lang)),
     )
+
+
+def _refusals(fetcher: ProjectURLFetcher, context: PosterContext, when: str = "") -> None:
+    """Fail the poster for any URL the fetcher refused, naming who asked for it."""
+    if not fetcher.refused:
+        return
+    refused = "; ".join(dict.fromkeys(fetcher.refused))
+    if fetcher.refused_field is None:  # not from the campaign: from the design
+        asker = f"template '{context.job.template}'" + (" or a picture it shows" if when else "")
+        refused += f" ({when}, asked for by {asker})" if when else f" (asked for by {asker})"
+    raise PosterError(refused, fetcher.refused_field)
 
 
 def _shrunk_scale(context: PosterContext, overflow: Overflow, scale: float) -> float:

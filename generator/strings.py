@@ -29,12 +29,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.messages.pofile import PoFileError, PoFileParser, write_po
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import ScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from .campaign_files import (
+    CampaignWriteError,
+    campaign_lock,
+    remove_leftover_parts,
+    text_sha256,
+    write_campaign_text,
+)
 from .content import (
     CampaignText,
     budget,
@@ -45,12 +52,13 @@ from .content import (
     text_state,
 )
 from .languages import LANGUAGES
-from .output import write_atomically
-from .schema import Campaign, CampaignError, LoadedCampaign
-from .schema.loader import _display_path, _locate, parse_campaign
+from .schema import Campaign, CampaignError, LoadedCampaign, load_campaign
+from .schema.characters import character_problem
+from .schema.loader import MAX_FILE_BYTES, _display_path, _locate, parse_campaign
 
 REVIEW_COMMENT = re.compile(r"^reviewed-by:\s*(?P<name>.*?)\s*(?P<date>\d{4}-\d{2}-\d{2})?\s*$")
 MAX_USED_BY = 4
+MAX_SHOWN_PROBLEMS = 20  # then a count of the rest by kind
 
 HEADER = """\
 {language} texts of the campaign '{campaign}', translated from {source}.
@@ -72,6 +80,19 @@ class StringsError(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+def capped(problems: list[tuple[str, str]]) -> list[str]:
+    """The first ``MAX_SHOWN_PROBLEMS`` of (kind, message), then how many more of each kind:
+    a file with 100,000 bad entries gives a screenful, not 100,000 lines."""
+    shown = [message for _, message in problems[:MAX_SHOWN_PROBLEMS]]
+    rest: dict[str, int] = {}
+    for kind, _ in problems[MAX_SHOWN_PROBLEMS:]:
+        rest[kind] = rest.get(kind, 0) + 1
+    if rest:
+        counts = ", ".join(f"{count:,} {kind}" for kind, count in rest.items())
+        shown.append(f"and {sum(rest.values()):,} more problems not shown: {counts}")
+    return shown
 
 
 # --- export ---------------------------------------------------------------------------
@@ -184,18 +205,61 @@ def import_strings(
 
     ``reviewed_by``: the person importing has reviewed every entry of the file
     that is not fuzzy; those not yet reviewed become reviewed by them ``today``.
+
+    The campaign file is locked from reading to writing (``campaign_files``): an
+    import that had to wait for another writer works on the file as that writer
+    left it, so neither change is lost.
     """
+    if dry_run:
+        return _import(loaded, po_path, project, reviewed_by, today, dry_run)
+    try:
+        with campaign_lock(loaded.path) as real:
+            remove_leftover_parts(real)  # what a killed import left behind
+            current = _as_it_is_now(loaded, project)
+            return _import(current, po_path, project, reviewed_by, today, dry_run)
+    except CampaignWriteError as error:
+        raise StringsError([str(error)]) from None
+
+
+def _as_it_is_now(loaded: LoadedCampaign, project: Path | None) -> LoadedCampaign:
+    """The campaign file as it is now: another writer may have changed it since it was read."""
+    try:
+        unchanged = text_sha256(loaded.path.read_bytes()) == text_sha256(loaded.source)
+    except OSError:
+        unchanged = False
+    if unchanged:
+        return loaded
+    try:
+        return load_campaign(loaded.path, project)
+    except CampaignError as error:
+        raise StringsError(
+            [
+                f"the campaign file changed meanwhile and is not valid now: {p}"
+                for p in error.problems
+            ]
+        ) from None
+
+
+def _import(
+    loaded: LoadedCampaign,
+    po_path: Path,
+    project: Path | None,
+    reviewed_by: str | None,
+    today: dt.date | None,
+    dry_run: bool,
+) -> Import:
     campaign = loaded.campaign
     today = today or dt.date.today()
     shown = _display_path(po_path)
     catalog = _read_po(po_path, shown)
     lang = str(catalog.locale).replace("_", "-") if catalog.locale else ""
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     if lang not in LANGUAGES:
-        raise StringsError([f"{shown}: no known language in its 'Language' header ('{lang}')"])
+        named = lang or catalog.language_header
+        raise StringsError([f"{shown}: no known language in its 'Language' header ('{named}')"])
     if lang == campaign.source_language:
         raise StringsError([f"{shown}: '{lang}' is the campaign's source language"])
-    if catalog.project and catalog.project != campaign.id:
+    if catalog.project_header and catalog.project != campaign.id:
         raise StringsError([f"{shown}: this file is for campaign '{catalog.project}'"])
 
     result = Import(lang)
@@ -206,31 +270,39 @@ def import_strings(
             continue  # the header
         where = f"{shown}:{message.lineno}"
         if not message.context or message.context not in texts:
-            problems.append(f"{where}: unknown text '{message.context}' (msgctxt was changed?)")
+            problems.append(
+                (
+                    "unknown text",
+                    f"{where}: unknown text '{message.context}' (msgctxt was changed?)",
+                )
+            )
             continue
         text = texts[message.context]
         try:
             entry, change = _entry(campaign, text, lang, message, reviewed_by, today)
         except ValueError as error:
-            problems.append(f"{where}: {text.id} ({lang}): {error}")
+            problems.append(("invalid entry", f"{where}: {text.id} ({lang}): {error}"))
             continue
         if entry is None:
             continue
         if message.id != text.texts.get(campaign.source_language):
             problems.append(
-                f"{where}: {text.id} ({lang}): the {campaign.source_language} source changed "
-                "since this file was exported; export again and redo this entry"
+                (
+                    "source changed",
+                    f"{where}: {text.id} ({lang}): the {campaign.source_language} source changed "
+                    "since this file was exported; export again and redo this entry",
+                )
             )
             continue
-        if entry.value != text.texts.get(lang):
-            problems += [
-                f"{where}: {text.id} ({lang}): {problem}"
-                for problem in text_problems(campaign, text, lang, entry.value)
-            ]
+        problems += [
+            ("text problem", f"{where}: {text.id} ({lang}): {problem}")
+            for problem in edit_problems(campaign, entry)
+        ]
         edits.append(entry)
         result.changes.append(f"{text.id} ({lang}): {change}")
+    problems = [("duplicate entry", d) for d in catalog.duplicates] + problems
     if problems:
-        raise StringsError(problems)
+        raise StringsError(capped(problems))
     if not edits:
         return result
 
@@ -241,7 +313,12 @@ def import_strings(
             [f"the campaign would not be valid: {p}" for p in error.problems]
         ) from None
     if not dry_run:
-        write_atomically(loaded.path, new_text.encode("utf-8"))
+        try:  # only if the file is still the one read: another writer's change is never lost
+            write_campaign_text(
+                loaded.path, new_text, text_sha256(loaded.source), writer="poster strings import"
+            )
+        except CampaignWriteError as error:
+            raise StringsError([str(error)]) from None
         result.written = True
     return result
 
@@ -295,17 +372,81 @@ def edit_problems(campaign, edit: TextEdit) -> list[str]:
     """What is wrong with an edit's value (nothing when the value is as it was)."""
     if edit.value == edit.text.texts.get(edit.lang):
         return []
+    refused = character_problem(edit.value)  # as the campaign file itself would refuse it
+    if refused:
+        return [refused]
     return text_problems(campaign, edit.text, edit.lang, edit.value)
 
 
-def _read_po(path: Path, shown: str) -> Catalog:
+class _Catalog(Catalog):
+    duplicates: list[str]
+    language_header: str = ""  # as written, when Babel knows no such locale
+    project_header: bool = False  # the file names its campaign (Project-Id-Version)
+
+
+class _Parser(PoFileParser):
+    """Babel's parser, noting entries whose text id (msgctxt) comes twice: Babel keeps
+    only one of them, and which translation was meant cannot be known."""
+
+    def __init__(self, catalog: _Catalog, shown: str):
+        super().__init__(catalog, ignore_obsolete=True, abort_invalid=True)
+        self.shown = shown
+        self.first_lines: dict[tuple, int] = {}
+        catalog.duplicates = []
+
+    def _add_message(self) -> None:
+        context = self.context.denormalize() if self.context else None
+        key = (context,) if context else ("", self.messages[0].denormalize())
+        line = self.offset + 1
+        first = self.first_lines.setdefault(key, line) if not self.obsolete else line
+        if first != line:
+            name = f"text '{context}'" if context else f"msgid {key[1][:40]!r}"
+            self.catalog.duplicates.append(
+                f"{self.shown}:{line}: {name} comes twice, at lines {first} and {line}: "
+                "keep one of the two entries"
+            )
+        super()._add_message()
+
+
+def _read_po(path: Path, shown: str) -> _Catalog:
     try:
         with path.open("rb") as file:
-            return read_po(file, abort_invalid=True)
+            raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise StringsError([f"{shown}: cannot read: {error.strerror}"]) from None
-    except (PoFileError, UnicodeDecodeError, ValueError) as error:
+    if len(raw) > MAX_FILE_BYTES:
+        raise StringsError([f"{shown}: larger than the limit of {MAX_FILE_BYTES:,} bytes"])
+    catalog = _Catalog()
+    try:
+        _Parser(catalog, shown).parse(io.BytesIO(raw))
+    except LookupError:  # the header names a charset Python does not know
+        line, charset = _charset_line(raw)
+        raise StringsError(
+            [
+                f"{shown}:{line}: unknown charset '{charset}' in the Content-Type header; "
+                "save the file as UTF-8 and write 'charset=UTF-8' there"
+            ]
+        ) from None
+    except UnicodeDecodeError as error:
+        raise StringsError(
+            [f"{shown}: not {catalog.charset} text ({error.reason}); save the file as UTF-8"]
+        ) from None
+    except (PoFileError, ValueError) as error:
         raise StringsError([f"{shown}: not a valid PO file: {error}"]) from None
+    found = re.search(rb'^"Language: *([^\\"]*)', raw, re.MULTILINE)
+    catalog.language_header = found.group(1).decode("utf-8", "replace")[:40] if found else ""
+    # Without the header Babel says the project is "PROJECT": no campaign named at all.
+    catalog.project_header = re.search(rb'^"Project-Id-Version:', raw, re.MULTILINE) is not None
+    return catalog
+
+
+def _charset_line(raw: bytes) -> tuple[int, str]:
+    """Where the header names its charset, and the name."""
+    for number, line in enumerate(raw.splitlines(), 1):
+        match = re.search(rb"charset=([^\\\s\"]*)", line)
+        if match:
+            return number, match.group(1).decode("ascii", "replace")[:40]
+    return 1, "?"
 
 
 def _entry(campaign, text: CampaignText, lang: str, message, reviewed_by, today):

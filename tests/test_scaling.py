@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 import generator.build
 import generator.content
 import generator.plan
+import generator.workers
 from conftest import SMALL_CAMPAIGN, poster_pdfs
 from generator.build import build_campaign
 from generator.schema import load_campaign
@@ -58,7 +59,7 @@ def test_a_posters_call_to_a_pool_worker_does_not_carry_the_campaign(
             sent.append(len(pickle.dumps((fn, args, kwargs))))
             return super().submit(fn, *args, **kwargs)
 
-    monkeypatch.setattr(generator.build, "ProcessPoolExecutor", Measuring)
+    monkeypatch.setattr(generator.workers, "ProcessPoolExecutor", Measuring)  # worker_pool
     result = build_campaign(loaded, project, tmp_path / "out", jobs=2)
     assert not result.failed, [r.error for r in result.failed]
     assert len(poster_pdfs(result.folder)) == 3 and len(sent) == 3

@@ -953,6 +953,32 @@ def test_two_saves_at_the_same_moment_one_wins_the_other_is_a_conflict(
     assert f"en: {winner}," in campaign_file.read_text(encoding="utf-8")
 
 
+def test_a_save_on_a_full_disk_is_refused_with_the_path_and_what_to_do(
+    workspace: Workspace, campaign_file: Path, monkeypatch
+):
+    import errno
+    import os
+    import tempfile
+
+    import generator.campaign_files
+    from generator.workspace.app import attempt
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    before = campaign_file.read_bytes()
+    entry = workspace.get("small")
+    monkeypatch.setattr(generator.campaign_files.tempfile, "mkstemp", full)
+    done, problems, conflict, status = attempt(
+        lambda: change_text(workspace, entry, "headline", "en", entry.sha256, value="Go safely")
+    )
+    monkeypatch.setattr(generator.campaign_files.tempfile, "mkstemp", tempfile.mkstemp)
+    assert status == 422 and not conflict and done is None
+    assert "No space left on device; the disk is full" in problems[0]
+    assert str(campaign_file.parent) in problems[0]
+    assert campaign_file.read_bytes() == before
+
+
 def test_a_design_that_names_its_texts_with_data_text_id_is_clickable(
     client: Client, project: Path
 ):

@@ -14,7 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from ..campaign_files import CampaignFileChanged, text_sha256, write_campaign_text
+from ..campaign_files import (
+    CampaignFileChanged,
+    CampaignWriteError,
+    text_sha256,
+    write_campaign_text,
+)
 from ..content import campaign_texts
 from ..languages import LANGUAGES
 from ..schema import CampaignError
@@ -76,13 +81,15 @@ def _write(
 ) -> None:
     """Write the checked new text; ``campaign`` is what it parsed to, kept as the entry's."""
     try:
-        write_campaign_text(entry.path, new_text, expected_sha256)
+        write_campaign_text(entry.path, new_text, expected_sha256, writer="the workspace")
     except CampaignFileChanged:
         ws.reread(entry)
         raise Conflict(
             f"{entry.path.name} changed on disk while saving: nothing was written. Reload and "
             "make your change again."
         ) from None
+    except CampaignWriteError as error:  # disk full, read-only folder: the path, what to do
+        raise Refused([str(error)]) from None
     ws.replaced(entry, new_text, campaign)
 
 
