@@ -26,7 +26,10 @@ import weasyprint  # noqa: E402
 from weasyprint.formatting_structure import boxes  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
+from . import actualtext  # noqa: E402
 from .fetcher import ProjectURLFetcher  # noqa: E402
+
+actualtext.install()  # copy and paste gives the printed words (Thai, Khmer, Burmese)
 
 PX_PER_MM = 96 / 25.4
 TOLERANCE_PX = 0.75
