@@ -72,8 +72,9 @@ def check_hooked_version() -> None:
             f"(generator/actualtext.py) copies WeasyPrint {HOOKED_VERSION}'s draw/text.py. "
             f"Install weasyprint=={HOOKED_VERSION} (make setup) or port the hook to the new version."
         )
+    shipped = {"draw_text": _ORIGINAL_DRAW_TEXT, "draw_first_line": _ORIGINAL_DRAW_FIRST_LINE}
     for name, expected in HOOKED_SOURCES.items():
-        found = source_digest(getattr(weasyprint.draw.text, name))
+        found = source_digest(shipped[name])
         if found != expected:
             raise HookError(
                 f"weasyprint/draw/text.py:{name} is not WeasyPrint {HOOKED_VERSION}'s "

@@ -166,7 +166,13 @@ def _build_poster(
         context = PosterContext(job, campaign, project, dict(fits), print_setup=setup)
         rendered = render_poster(context, expected_pages=pages)
         prepared = prepress(rendered.pdf, job.format, setup)
-        report = preflight(prepared.pdf, job.format, expected_pages=pages, profile=setup.profile)
+        report = preflight(
+            prepared.pdf,
+            job.format,
+            expected_pages=pages,
+            profile=setup.profile,
+            texts=context.printed_texts(),
+        )
         warnings = list(report.warnings) + prepared.notes
         warnings += [
             f"text '{key}' ({lang}) shrunk to {scale:.0%} to fit"
