@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .content import contact_state, placement_contacts
 from .inputs import job_key, templates_digest
+from .languages import LANGUAGES
 from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, out_of_memory, poster_limits
 from .output import (
     build_lock,
@@ -112,6 +113,7 @@ def build_poster(
     from .pdf import font_config
 
     setup = print_setup or resolve_print(campaign, project, "digital")
+    LANGUAGES.declare(campaign.language_declarations())  # their fonts join the renderer's
     font_config()  # the renderer's start-up is not the poster's: before the limits
     try:
         with poster_limits(limits):
@@ -134,6 +136,7 @@ def seed_fits(
     from .pdf import font_config, render_poster
     from .templating import PosterContext
 
+    LANGUAGES.declare(campaign.language_declarations())
     font_config()
     try:
         with poster_limits(limits):

@@ -102,6 +102,7 @@ def font_config() -> FontConfiguration:
     """One font configuration per process: fonts load once and serve every poster."""
     global _FONT_CONFIG
     if _FONT_CONFIG is None:
+        use_private_fontconfig()  # again: with the fonts of languages declared since import
         _FONT_CONFIG = FontConfiguration()
     return _FONT_CONFIG
 

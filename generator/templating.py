@@ -148,6 +148,8 @@ class PosterContext:
     printed: dict[tuple[str, str], str] = field(default_factory=dict)  # for the text-layer check
 
     def __post_init__(self):
+        # In a build's worker process too, the campaign's declared languages are known.
+        LANGUAGES.declare(self.campaign.language_declarations())
         self.design = self.campaign.design(self.job.design_id)
         self.design_index = self.campaign.designs.index(self.design)
         self.placement_index, self.placement = next(

@@ -300,12 +300,12 @@ def test_malformed_phone_number_is_refused(project, number):
 
 
 def test_unknown_language_code(project):
-    text = edit("languages: [lo, en]", "languages: [lo, fr]")
+    text = edit("languages: [lo, en]", "languages: [lo, qaa]")
     problem = only_problem(project, text)
-    line = line_of(text, "languages: [lo, fr]")
+    line = line_of(text, "languages: [lo, qaa]")
     assert problem.field == "placements[0].languages[1]"
-    assert (problem.line, problem.column) == (line, column_of(text, line, "fr"))
-    assert "'fr'" in problem.message
+    assert (problem.line, problem.column) == (line, column_of(text, line, "qaa"))
+    assert "'qaa'" in problem.message and "'languages:' block" in problem.message
 
 
 def test_same_language_twice(project):
