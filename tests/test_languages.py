@@ -71,7 +71,7 @@ def test_unspaced_scripts_segment_and_korean_keeps_words():
 @pytest.mark.parametrize("tag", ["qaa", "xx", "en--US", "12", "fr_FR", ""])
 def test_unknown_or_ill_formed_tags_are_refused(tag):
     assert tag not in LANGUAGES
-    with pytest.raises(LanguageError, match="language tag|unknown"):
+    with pytest.raises(LanguageError, match=r"language tag|unknown"):
         resolve(tag)
 
 
@@ -207,3 +207,28 @@ def test_text_in_the_wrong_script_for_a_new_language_is_refused():
     assert "Latin" in script_problem("Protect children", "ja")
     assert script_problem("Tiv thaiv cov menyuam", "hmn-Latn") is None
     assert "Lao" in script_problem("ເຮັດວຽກ", "hmn-Latn")
+
+
+def test_doctor_lists_every_script_with_its_fonts():
+    from generator.doctor import run_checks
+    from generator.languages import SCRIPTS
+
+    checks = {check.name: check for check in run_checks()}
+    for script in SCRIPTS.values():
+        check = checks[f"fonts for script {script.code} ({script.name})"]
+        assert check.ok and check.detail == ", ".join(script.fonts)
+    for code in (
+        "Latn",
+        "Cyrl",
+        "Grek",
+        "Thai",
+        "Laoo",
+        "Mymr",
+        "Khmr",
+        "Hans",
+        "Hant",
+        "Jpan",
+        "Kore",
+    ):
+        assert code in SCRIPTS
+    assert checks["text layer (ActualText hook)"].ok
