@@ -55,7 +55,7 @@ SCRIPTS: dict[str, Script] = {
         Script("Khmr", "Khmer", ("Noto Sans Khmer", LATIN_FONT), 1.7, segment=True),
         Script("Hans", "Han (Simplified)", ("Noto Sans CJK SC", LATIN_FONT), 1.35),
         Script("Hant", "Han (Traditional)", ("Noto Sans CJK TC", LATIN_FONT), 1.35),
-        Script("Jpan", "Japanese", ("Noto Sans CJK JP", LATIN_FONT), 1.4),
+        Script("Jpan", "Japanese", ("Noto Sans CJK JP", LATIN_FONT), 1.4, segment=True),
         Script("Kore", "Hangul", ("Noto Sans CJK KR", LATIN_FONT), 1.4, keep_words=True),
     )
 }
