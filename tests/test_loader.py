@@ -80,7 +80,7 @@ def problem_at(problems: list[Problem], field: str) -> Problem:
 def test_sample_campaign_loads_with_the_right_second_languages():
     loaded = load_campaign(SAMPLE, PROJECT)
     placements = loaded.campaign.placements
-    assert len(placements) == 15
+    assert len(placements) == 16
     assert loaded.path == SAMPLE
     assert loaded.source == SAMPLE.read_text(encoding="utf-8")
 
@@ -106,6 +106,7 @@ def test_sample_campaign_loads_with_the_right_second_languages():
     assert {pid for pid, lang in second.items() if lang == "th"} == thai
     assert {pid for pid, lang in second.items() if lang == "vi"} == vietnam
     assert second["boten-mohan"] == "zh-Hans"
+    assert second["boten-mohan-hmn"] == "hmn-Latn"
     assert second["xieng-kok-kenglap"] == "my"
     assert second["nong-nok-khiene-trapeang-kriel"] == "km"
 
