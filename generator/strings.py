@@ -185,7 +185,9 @@ def import_strings(
     today = today or dt.date.today()
     shown = _display_path(po_path)
     catalog = _read_po(po_path, shown)
-    lang = str(catalog.locale).replace("_", "-") if catalog.locale else ""
+    # Babel parses only the locales CLDR has data for (not Hmong): the header as written.
+    identifier = str(catalog.locale) if catalog.locale else catalog.locale_identifier or ""
+    lang = identifier.replace("_", "-")
     problems: list[str] = []
     if lang not in LANGUAGES:
         raise StringsError([f"{shown}: no known language in its 'Language' header ('{lang}')"])

@@ -39,7 +39,7 @@ def test_registry_resolves_tags_by_cldr(tag, name, script, first_font):
     assert (language.code, language.name, language.script) == (tag, name, script)
     assert language.fonts[0] == first_font
     assert language_font_problem(language) is None  # the installed fonts cover its letters
-    assert not language.segment and not language.keep_words
+    assert language.segment == (script == "Jpan") and not language.keep_words  # ja: phrases
 
 
 def test_native_names_come_from_cldr():
@@ -232,3 +232,25 @@ def test_doctor_lists_every_script_with_its_fonts():
     ):
         assert code in SCRIPTS
     assert checks["text layer (ActualText hook)"].ok
+
+
+def test_po_round_trip_and_wrong_script_refused_for_hmong(project):
+    """Babel has no Hmong locale: the PO header is read as written; a text in another
+    script is refused at import as for the built-in languages."""
+    import shutil
+
+    from generator.schema import load_campaign
+    from generator.strings import StringsError, export_strings, import_strings
+
+    sample = project / "campaigns" / "laos-border-crossings.yaml"
+    shutil.copy(PROJECT / "campaigns" / sample.name, sample)
+    before = sample.read_bytes()
+    loaded = load_campaign(sample, project)
+    po = project / "hmn.po"
+    exported = export_strings(loaded, "hmn-Latn").po
+    po.write_bytes(exported)
+    assert import_strings(loaded, po, project).changes == []
+    po.write_bytes(exported.replace(b'msgstr "Chaw hla ciam teb"', 'msgstr "ด่านชายแดน"'.encode()))
+    with pytest.raises(StringsError, match=r"place-label \(hmn-Latn\): has Thai letters"):
+        import_strings(loaded, po, project)
+    assert sample.read_bytes() == before
