@@ -196,3 +196,38 @@ def test_preflight_reports_a_text_that_does_not_read_back():
 def test_pdfium_text_goes_through_the_lock():
     pdf = script_poster({("lo", "Noto Sans Lao"): ["ນ້ຳ"]})
     assert squeezed(pdfium_text(pdf)) == "ນ້ຳ"
+
+
+# --- every sample poster ---------------------------------------------------------------
+
+
+def test_every_text_of_every_sample_poster_reads_back_verbatim(tmp_path):
+    """Each placement and design of both sample campaigns, in its smallest format (the
+    texts are the same in every format; the smallest breaks them into the most lines),
+    built as `make posters` builds it: preflight reads every printed text back with
+    poppler and PDFium, and the poster fails if one does not read back."""
+    from conftest import network_blocked
+    from generator.build import build_campaign
+    from generator.plan import plan
+    from generator.schema import load_campaign
+
+    checked = 0
+    for name in ("laos-border-crossings.yaml", "laos-tourist-child-protection.yaml"):
+        loaded = load_campaign(PROJECT / "campaigns" / name, PROJECT)
+        smallest: dict[tuple[str, str], object] = {}
+        for job in plan(loaded.campaign):
+            key = (job.placement_id, job.design_id)
+            area = job.format.trim_mm[0] * job.format.trim_mm[1]
+            if key not in smallest or area < smallest[key][0]:
+                smallest[key] = (area, job)
+        names = [job.name for _, job in smallest.values()]
+        with network_blocked():
+            result = build_campaign(loaded, PROJECT, tmp_path, only=names, jobs=2)
+        assert len(result.results) == len(names)
+        for poster in result.results:
+            assert poster.ok, (poster.job.name, poster.error)
+            layer = poster.preflight["checks"]["text layer"]
+            read, _, total = layer["summary"].partition(" texts read back")[0].partition(" of ")
+            assert layer["status"] == "ok" and read == total and int(total) >= 20, layer
+            checked += int(total)
+    assert checked > 1500
