@@ -181,7 +181,11 @@ def resolve(tag: str, declaration: Declaration | None = None) -> Language:
     import langcodes
 
     if not langcodes.tag_is_valid(tag):
-        raise LanguageError(f"'{tag}' is not a valid BCP 47 language tag")
+        raise LanguageError(
+            f"'{tag}' is not a valid BCP 47 language tag (its language is not in the IANA "
+            "registry); use the language's registered code, or a private-use code from qaa "
+            "to qtz and " + HOW_TO_DECLARE.format(tag="qaa")
+        )
     declaration = declaration or Declaration()
     script = declaration.script or likely_script(tag)
     script = _SCRIPT_ALIASES.get(script, script) if script else None
@@ -229,8 +233,8 @@ class LanguageRegistry(Mapping[str, Language]):
     """Every language by its tag: CLDR's, and those a campaign declared.
 
     ``registry[tag]`` resolves any tag (``KeyError`` when it cannot be used;
-    ``problem(tag)`` says why); iteration gives the built-in languages, then
-    the declared ones and those resolved so far.
+    ``problem(tag)`` says why); iteration gives the languages of the first
+    sample campaigns, then the declared ones: any other tag works all the same.
     """
 
     def __init__(self) -> None:
@@ -271,7 +275,7 @@ class LanguageRegistry(Mapping[str, Language]):
         return isinstance(tag, str) and self.problem(tag) is None
 
     def __iter__(self) -> Iterator[str]:
-        tags = dict.fromkeys((*_BUILT_IN, *self._declared, *self._languages))
+        tags = dict.fromkeys((*_BUILT_IN, *self._declared))
         return iter(tag for tag in tags if tag in self)
 
     def __len__(self) -> int:

@@ -63,6 +63,7 @@ class RenderedPoster:
 
 
 _FONT_CONFIG: FontConfiguration | None = None
+_FONT_CONFIG_FILE: Path | None = None
 # Pango's font map, shared by every layout of the process, is not thread-safe:
 # two threads laying out at once aborted the process. A build on a thread pool
 # (any Executor will do) lays posters out one at a time in each process; the
@@ -100,10 +101,12 @@ def _stamp_new_images() -> None:
 
 def font_config() -> FontConfiguration:
     """One font configuration per process: fonts load once and serve every poster."""
-    global _FONT_CONFIG
-    if _FONT_CONFIG is None:
-        use_private_fontconfig()  # again: with the fonts of languages declared since import
-        _FONT_CONFIG = FontConfiguration()
+    global _FONT_CONFIG, _FONT_CONFIG_FILE
+    # Again, not only at import: a campaign may have declared languages with fonts of
+    # their own since; their configuration gets a font configuration of its own.
+    config = use_private_fontconfig()
+    if _FONT_CONFIG is None or config != _FONT_CONFIG_FILE:
+        _FONT_CONFIG, _FONT_CONFIG_FILE = FontConfiguration(), config
     return _FONT_CONFIG
 
 

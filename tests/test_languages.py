@@ -22,6 +22,14 @@ from generator.typeset.fonts import exemplar_characters, language_font_problem
 PROJECT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _registry_restored():
+    """Campaigns declare languages in the process's registry: each test leaves it as found."""
+    saved = dict(LANGUAGES._declared), dict(LANGUAGES._languages)
+    yield
+    LANGUAGES._declared, LANGUAGES._languages = saved
+
+
 @pytest.mark.parametrize(
     ("tag", "name", "script", "first_font"),
     [
@@ -190,7 +198,6 @@ def test_declared_font_not_installed_is_one_error_with_the_package():
     assert problem.field == "languages.fr"
     assert "'Noto Sans CJK XX' is not installed" in problem.message
     assert "fonts-noto-cjk" in problem.message
-    LANGUAGES.declare({"fr": Declaration()})  # leave the registry as CLDR has it
 
 
 def test_right_to_left_language_in_a_campaign_is_one_clear_error():

@@ -111,10 +111,17 @@ def private_fontconfig(cache_root: Path | None = None) -> Path:
 
 
 def use_private_fontconfig() -> Path:
-    """Point fontconfig at the private configuration; call before WeasyPrint loads fonts."""
-    config = private_fontconfig()
+    """Point fontconfig at the private configuration; call before WeasyPrint loads fonts.
+    Cheap when called again: the configuration is made once per set of families (a
+    campaign's declared fonts make a new one)."""
+    config = _private_fontconfig_for(tuple(all_font_families()))
     os.environ["FONTCONFIG_FILE"] = str(config)
     return config
+
+
+@cache
+def _private_fontconfig_for(families: tuple[str, ...]) -> Path:
+    return private_fontconfig()
 
 
 @cache
