@@ -170,15 +170,16 @@ def _needs_span(font, glyphs_info, log_clusters, glyph_item, utf8_text: bytes, w
     """Whether a word's glyphs fail to carry its text: a syllable of several glyphs, or
     one glyph whose recorded text (recorded before, or about to be, as WeasyPrint does
     at its first drawing) is not the syllable's."""
-    recorded = dict(font.to_unicode)
+    recorded = font.to_unicode
+    pending: dict[int, str] = {}  # what this word's first drawings will record
     offset = glyph_item.item.offset
     for i in range(word.first, word.last + 1):
         glyph = glyphs_info[i].glyph
         if glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG:
             return False  # tofu: an error before we get here
-        if glyph != pango.PANGO_GLYPH_EMPTY and glyph not in recorded:
+        if glyph != pango.PANGO_GLYPH_EMPTY and glyph not in recorded and glyph not in pending:
             end = glyph_item.item.length if i == len(log_clusters) - 1 else log_clusters[i + 1]
-            recorded[glyph] = utf8_text[offset + log_clusters[i] : offset + end].decode(
+            pending[glyph] = utf8_text[offset + log_clusters[i] : offset + end].decode(
                 errors="replace"
             )
     for first, last, text in word.syllables:
@@ -187,7 +188,9 @@ def _needs_span(font, glyphs_info, log_clusters, glyph_item, utf8_text: bytes, w
             for i in range(first, last + 1)
             if glyphs_info[i].glyph != pango.PANGO_GLYPH_EMPTY
         ]
-        if len(drawn) > 1 or (len(drawn) == 1 and recorded[drawn[0]] != text):
+        if len(drawn) > 1 or (
+            len(drawn) == 1 and recorded.get(drawn[0], pending.get(drawn[0])) != text
+        ):
             return True
     return False
 

@@ -261,3 +261,33 @@ def test_po_round_trip_and_wrong_script_refused_for_hmong(project):
     with pytest.raises(StringsError, match=r"place-label \(hmn-Latn\): has Thai letters"):
         import_strings(loaded, po, project)
     assert sample.read_bytes() == before
+
+
+def test_a_script_declared_by_the_campaign_is_rendered_with_its_fonts_and_reads_back(tmp_path):
+    """Hindi (Devanagari, no fonts in the script table) declared with a font stack:
+    the renderer gets the declared font, and its text reads back from the PDF."""
+    from conftest import font_families, network_blocked
+
+    from generator.build import build_campaign
+    from generator.schema import load_campaign
+
+    declared = "languages:\n  hi: {fonts: [Noto Sans Devanagari, Noto Sans]}\n"
+    text = campaign_text(
+        "hi",
+        declared,
+        headline="बच्चों की रक्षा करें",
+        call="मदद के लिए फ़ोन करें",
+        safe="अपना पासपोर्ट अपने पास रखें",
+        place="यहाँ",
+    )
+    project = PROJECT
+    path = tmp_path / "hindi.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded = load_campaign(path, project)
+    with network_blocked():
+        result = build_campaign(loaded, project, tmp_path / "out", jobs=1, profile="digital")
+    [poster] = result.results
+    assert poster.ok, poster.error
+    assert poster.preflight["checks"]["text layer"]["status"] == "ok"
+    pdf = result.folder / poster.file
+    assert "Noto-Sans-Devanagari" in font_families(pdf)
