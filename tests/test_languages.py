@@ -267,7 +267,6 @@ def test_a_script_declared_by_the_campaign_is_rendered_with_its_fonts_and_reads_
     """Hindi (Devanagari, no fonts in the script table) declared with a font stack:
     the renderer gets the declared font, and its text reads back from the PDF."""
     from conftest import font_families, network_blocked
-
     from generator.build import build_campaign
     from generator.schema import load_campaign
 
