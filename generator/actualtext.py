@@ -26,20 +26,26 @@ import hashlib
 import inspect
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 from xml.etree import ElementTree
 
-import pydyf
-import weasyprint
-import weasyprint.draw
-import weasyprint.draw.text
-from PIL import Image
-from weasyprint.images import RasterImage, SVGImage
-from weasyprint.logger import LOGGER
-from weasyprint.text.ffi import FROM_UNITS, TO_UNITS, ffi, pango
-from weasyprint.text.fonts import get_hb_object_data
-from weasyprint.text.line_break import get_last_word_end
+from .typeset.fonts import use_private_fontconfig
+
+use_private_fontconfig()  # before WeasyPrint loads, whoever imports this module first
+
+import pydyf  # noqa: E402
+import weasyprint  # noqa: E402
+import weasyprint.draw  # noqa: E402
+import weasyprint.draw.text  # noqa: E402
+from PIL import Image  # noqa: E402
+from weasyprint.images import RasterImage, SVGImage  # noqa: E402
+from weasyprint.logger import LOGGER  # noqa: E402
+from weasyprint.text.ffi import FROM_UNITS, TO_UNITS, ffi, pango  # noqa: E402
+from weasyprint.text.fonts import get_hb_object_data  # noqa: E402
+from weasyprint.text.line_break import get_last_word_end  # noqa: E402
 
 # The WeasyPrint release whose draw/text.py this module copies, and the SHA-256 of
 # the two functions it replaces there (inspect.getsource): pinned in pyproject.toml.
@@ -98,7 +104,22 @@ def installed() -> bool:
     return weasyprint.draw.draw_text is _draw_text
 
 
+@contextmanager
+def recording() -> Iterator[list[str]]:
+    """The text of every HTML line drawn in this thread meanwhile (a ``write_pdf``),
+    line by line: what the PDF prints, for the text-layer check to compare with."""
+    drawn: list[str] = []
+    _HTML_TEXT.recorder = drawn
+    try:
+        yield drawn
+    finally:
+        _HTML_TEXT.recorder = None
+
+
 def _draw_text(stream, textbox, offset_x, text_overflow, block_ellipsis):
+    recorder = getattr(_HTML_TEXT, "recorder", None)
+    if recorder is not None and textbox.style["visibility"] == "visible":
+        recorder.append(textbox.text)
     _HTML_TEXT.active = True
     try:
         return _ORIGINAL_DRAW_TEXT(stream, textbox, offset_x, text_overflow, block_ellipsis)

@@ -155,9 +155,11 @@ def _build_poster(
 ) -> PosterResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
+    from .actualtext import recording
     from .images import check_pictures
     from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
     from .preflight import preflight
+    from .preflight.text_layer import printed_texts
     from .prepress import PrepressError, prepress
     from .proofs import render_previews
     from .qr import QrError
@@ -167,14 +169,15 @@ def _build_poster(
     try:
         pages = template_pages(project, job.template)
         context = PosterContext(job, campaign, project, dict(fits), print_setup=setup)
-        rendered = render_poster(context, expected_pages=pages)
+        with recording() as drawn:  # the lines the PDF prints, for the text-layer check
+            rendered = render_poster(context, expected_pages=pages)
         prepared = prepress(rendered.pdf, job.format, setup)
         report = preflight(
             prepared.pdf,
             job.format,
             expected_pages=pages,
             profile=setup.profile,
-            texts=context.printed_texts(),
+            texts=printed_texts(context.printed_texts(), drawn),
         )
         warnings = list(report.warnings) + prepared.notes
         warnings += [

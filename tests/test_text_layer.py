@@ -231,3 +231,16 @@ def test_every_text_of_every_sample_poster_reads_back_verbatim(tmp_path):
             assert layer["status"] == "ok" and read == total and int(total) >= 20, layer
             checked += int(total)
     assert checked > 1500
+
+
+def test_only_the_texts_the_layout_drew_are_checked():
+    from generator.preflight.text_layer import printed_texts
+
+    with actualtext.recording() as drawn:
+        script_poster({("th", "Noto Sans Thai"): ["ทำงาน ปลอดภัย"], ("en", "Noto Sans"): ["Call"]})
+    assert squeezed("".join(drawn)) == squeezed("ทำงาน ปลอดภัยCall")
+    texts = {"work (th)": "ทำงาน ปลอดภัย", "call (en)": "Call", "unused (en)": "Not on the page"}
+    assert printed_texts(texts, drawn) == {"work (th)": "ทำงาน ปลอดภัย", "call (en)": "Call"}
+    with actualtext.recording() as nothing:
+        pass
+    assert nothing == []

@@ -59,6 +59,13 @@ def pdfium_text(pdf_bytes: bytes) -> str:
         return "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
 
 
+def printed_texts(texts: Mapping[str, str], drawn: list[str]) -> dict[str, str]:
+    """The texts of ``texts`` that the layout drew (``actualtext.recording``): a design
+    need not print every text it may (a subheadline, a second-language name)."""
+    laid_out = squeezed("".join(drawn))
+    return {name: text for name, text in texts.items() if squeezed(text) in laid_out}
+
+
 def unreadable_texts(pdf_bytes: bytes, texts: Mapping[str, str]) -> dict[str, list[str]]:
     """For each extractor, the names of the texts it does not give back verbatim."""
     layers = {"poppler": poppler_text(pdf_bytes), "PDFium": pdfium_text(pdf_bytes)}
