@@ -6,8 +6,9 @@ likely subtags (ICU's ``addLikelySubtags``), or from ``langcodes`` where ICU
 has no data (Hmong); its English and native names from CLDR. Everything
 about setting a script is declared once, in ``SCRIPTS``: the font stack
 (families resolved through the system's fontconfig, see ``typeset.fonts``),
-whether its words need ICU's dictionary segmenter (Thai, Lao, Khmer, Burmese)
-or must be kept whole (Korean), and the line height its stacked marks need.
+where lines may break (ICU's line breaker for the language, with its
+dictionaries for Thai, Lao, Khmer and Burmese; Korean between words only;
+Japanese between phrases) and the line height its stacked marks need.
 Chinese and Japanese share Han characters but not their shapes: the CJK font
 follows the language's script (``Hans``, ``Hant``, ``Jpan``, ``Kore``).
 
@@ -39,8 +40,10 @@ class Script:
     name: str
     fonts: tuple[str, ...]  # CSS font-family stack, first choice first
     line_height: float
-    segment: bool = False  # words are not separated by spaces: ICU's dictionary breaker
-    keep_words: bool = False  # break between words only (Korean)
+    # Line breaks where ICU's line breaker for the language allows them (its dictionaries
+    # for Thai, Lao, Khmer and Burmese, whose words have no spaces between them) ...
+    segment: bool = True
+    keep_words: bool = False  # ... or between words only (Korean)
 
 
 SCRIPTS: dict[str, Script] = {
@@ -49,14 +52,14 @@ SCRIPTS: dict[str, Script] = {
         Script("Latn", "Latin", (LATIN_FONT,), 1.3),
         Script("Cyrl", "Cyrillic", (LATIN_FONT,), 1.3),
         Script("Grek", "Greek", (LATIN_FONT,), 1.3),
-        Script("Thai", "Thai", ("Noto Sans Thai", LATIN_FONT), 1.5, segment=True),
-        Script("Laoo", "Lao", ("Noto Sans Lao", LATIN_FONT), 1.55, segment=True),
-        Script("Mymr", "Myanmar", ("Noto Sans Myanmar", LATIN_FONT), 1.8, segment=True),
-        Script("Khmr", "Khmer", ("Noto Sans Khmer", LATIN_FONT), 1.7, segment=True),
+        Script("Thai", "Thai", ("Noto Sans Thai", LATIN_FONT), 1.5),
+        Script("Laoo", "Lao", ("Noto Sans Lao", LATIN_FONT), 1.55),
+        Script("Mymr", "Myanmar", ("Noto Sans Myanmar", LATIN_FONT), 1.8),
+        Script("Khmr", "Khmer", ("Noto Sans Khmer", LATIN_FONT), 1.7),
         Script("Hans", "Han (Simplified)", ("Noto Sans CJK SC", LATIN_FONT), 1.35),
         Script("Hant", "Han (Traditional)", ("Noto Sans CJK TC", LATIN_FONT), 1.35),
-        Script("Jpan", "Japanese", ("Noto Sans CJK JP", LATIN_FONT), 1.4, segment=True),
-        Script("Kore", "Hangul", ("Noto Sans CJK KR", LATIN_FONT), 1.4, keep_words=True),
+        Script("Jpan", "Japanese", ("Noto Sans CJK JP", LATIN_FONT), 1.4),
+        Script("Kore", "Hangul", ("Noto Sans CJK KR", LATIN_FONT), 1.4, False, keep_words=True),
     )
 }
 RIGHT_TO_LEFT = {
@@ -98,7 +101,7 @@ class Language:
     native_name: str
     script: str  # ISO 15924
     fonts: tuple[str, ...]  # CSS font-family stack, first choice first
-    segment: bool  # insert line-break opportunities with ICU's dictionary breaker
+    segment: bool  # insert ICU's line-break opportunities (dictionaries for th, lo, km, my)
     line_height: float
     icu_locale: str
     # Break lines only between words (at spaces), never between the syllables of one:
@@ -217,7 +220,7 @@ def resolve(tag: str, declaration: Declaration | None = None) -> Language:
         native_name=native,
         script=script,
         fonts=fonts,
-        segment=bool(setting and setting.segment),
+        segment=setting.segment if setting else True,  # ICU's line breaker knows every script
         line_height=declaration.line_height or (setting.line_height if setting else 1.4),
         icu_locale=icu_locale,
         keep_words=bool(setting and setting.keep_words),

@@ -47,7 +47,7 @@ def test_registry_resolves_tags_by_cldr(tag, name, script, first_font):
     assert (language.code, language.name, language.script) == (tag, name, script)
     assert language.fonts[0] == first_font
     assert language_font_problem(language) is None  # the installed fonts cover its letters
-    assert language.segment == (script == "Jpan") and not language.keep_words  # ja: phrases
+    assert language.segment and not language.keep_words  # breaks from ICU's line breaker
 
 
 def test_native_names_come_from_cldr():
@@ -71,8 +71,14 @@ def test_cjk_font_follows_the_language(tag, font):
     assert LANGUAGES[tag].fonts[0] == font
 
 
-def test_unspaced_scripts_segment_and_korean_keeps_words():
-    assert all(LANGUAGES[tag].segment for tag in ("th", "lo", "km", "my"))
+def test_line_breaks_come_from_icu_and_korean_keeps_words():
+    from generator.typeset.segment import ZWSP, insert_breaks
+
+    assert all(LANGUAGES[tag].segment for tag in ("th", "lo", "km", "my", "fr", "zh-Hans", "ru"))
+    assert insert_breaks("anti-traite", "fr") == f"anti-{ZWSP}traite"
+    assert (
+        insert_breaks("儿童，不是", "zh_Hans") == f"儿{ZWSP}童，{ZWSP}不{ZWSP}是"
+    )  # not before ，
     assert LANGUAGES["ko"].keep_words and not LANGUAGES["ko"].segment
 
 

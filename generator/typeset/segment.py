@@ -1,14 +1,17 @@
-"""Line-break opportunities for scripts written without spaces between words.
+"""Line-break opportunities from ICU, for every language.
 
 Pango breaks Thai through libthai but has no word breaker for Lao, Burmese or
 Khmer: a sentence in those scripts is one unbreakable run that leaves its box.
 ICU's line break iterator knows their words from its dictionaries; we put a
 ZERO WIDTH SPACE at each break opportunity it finds inside a run, which Pango
-treats as a place to break and draws as nothing.
+treats as a place to break and draws as nothing. Every other language gets
+the opportunities of ICU's line breaker for it the same way (after a hyphen,
+between Han characters but not before closing punctuation).
 
 Korean is the other way round: words are separated by spaces, but Pango may
 break between any two syllables of a word. ``keep_words`` forbids those breaks
-with a WORD JOINER, so Korean lines break at spaces only.
+with a WORD JOINER, so Korean lines break at spaces only. Japanese breaks
+between phrases (``_japanese_phrases``).
 """
 
 from __future__ import annotations
