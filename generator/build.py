@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .content import contact_state, placement_contacts
-from .inputs import job_key, templates_digest
+from .inputs import job_key, poster_assets, templates_digest
 from .languages import LANGUAGES
 from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, out_of_memory, poster_limits
 from .output import (
@@ -31,12 +31,27 @@ from .output import (
     write_atomically,
     write_manifest,
 )
+from .placeholders import describe, placeholder_assets
 from .plan import PosterJob, fit_seeds, plan, select
 from .profiles import PrintProfile, PrintSetup, ProfileError, resolve_print
 from .schema import Campaign, LoadedCampaign
 from .schema.loader import field_location
 
 LOGGER = logging.getLogger(__name__)
+
+# What stops a poster, as the build's summary names it (PosterResult.reasons).
+REASONS = {
+    "final": "drafts under --final; these texts await review by native speakers",
+    "draft-mark": "drafts under a profile without transparency (for the DRAFT mark); "
+    "these texts await review",
+    "unverified": "press profile and a contact with no verification date",
+    "fit": "a text does not fit",
+    "preflight": "preflight errors",
+    "pictures": "an image or QR code unusable at its printed size",
+    "placeholder": "press profile and placeholder assets; replace them with the real files, "
+    "or set print.allow_placeholders: true for proofs",
+}
+FIT_FAILURE = "does not fit"  # in each message of pdf.py's fit loop giving up
 
 
 @dataclass
@@ -54,7 +69,10 @@ class PosterResult:
     unchanged: bool = False  # inputs as in the last build: not rebuilt
     fits: dict | None = None  # scales of the shrunk texts, passed on to the family
     refused: bool = False  # not built: a draft in a --final build, or unverified for press
+    # Why it was refused or failed: a key of REASONS → the texts, contacts or errors at fault.
+    reasons: dict[str, list[str]] = field(default_factory=dict)
     contact_warnings: list[str] = field(default_factory=list)  # as of the day of the build
+    placeholders: list[str] = field(default_factory=list)  # stand-in assets it shows
     profile: str | None = None  # the print profile it was made with
     field: tuple | None = None  # the campaign field a failure comes from, for its line
 
@@ -73,6 +91,7 @@ class PosterResult:
             "preflight": self.preflight,
             "warnings": self.warnings,
             "inputs": self.inputs,
+            "placeholders": self.placeholders,
             **_content_fields(job, self.contact_warnings),
         }
 
@@ -191,9 +210,12 @@ def _build_poster(
             picture_errors
         )
         if errors:
+            reasons = {"preflight": list(report.errors)} if report.errors else {}
+            reasons |= {"pictures": picture_errors} if picture_errors else {}
             return PosterResult(
-                job, False, error="; ".join(errors), warnings=warnings, preflight=report.as_dict()
-            )
+                job, False, error="; ".join(errors), warnings=warnings,
+                preflight=report.as_dict(), reasons=reasons,
+            )  # fmt: skip
         write_atomically(folder / job.filename, prepared.pdf)
         render_previews(folder, job.filename, prepared.pdf)  # here, in parallel
         return PosterResult(
@@ -208,7 +230,11 @@ def _build_poster(
             fits=rendered.fits,
         )
     except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
-        return PosterResult(job, False, error=str(error), field=getattr(error, "field", None))
+        fit = isinstance(error, PosterError) and FIT_FAILURE in str(error)
+        return PosterResult(
+            job, False, error=str(error), field=getattr(error, "field", None),
+            reasons={"fit": [str(error)]} if fit else {},
+        )  # fmt: skip
     except TemplateSyntaxError as error:
         where = f"templates/{error.name}:{error.lineno}" if error.name else f"line {error.lineno}"
         return PosterResult(job, False, error=f"template error in {where}: {error.message}")
@@ -292,12 +318,25 @@ def build_campaign(
         )  # fmt: skip
 
 
+def _with_placeholders(on_result: Callable[[PosterResult], None], placeholders: dict):
+    """Say which stand-in assets each poster shows, before it is reported."""
+
+    def report(result: PosterResult) -> None:
+        result.placeholders = placeholders.get(result.job.filename, [])
+        on_result(result)
+
+    return report
+
+
 def _locating(loaded: LoadedCampaign, on_result: Callable[[PosterResult], None]):
     """Put the file, line and field in front of a failure that comes from one field."""
 
     def report(result: PosterResult) -> None:
         if not result.ok and result.field and result.error:
-            result.error = f"{field_location(loaded, result.field)}: {result.error}"
+            located = f"{field_location(loaded, result.field)}: {result.error}"
+            for reason, details in result.reasons.items():
+                result.reasons[reason] = [located if d == result.error else d for d in details]
+            result.error = located
             result.field = None
         on_result(result)
 
@@ -322,6 +361,12 @@ def _build_campaign(
     contact_checks = _contact_checks(campaign, today)
     remove_leftovers(folder)
     planned = plan(campaign)
+    stand_ins = placeholder_assets(project)
+    placeholders = {
+        job.filename: [path for path in poster_assets(job, campaign) if path in stand_ins]
+        for job in planned
+    }
+    on_result = _with_placeholders(on_result, placeholders)
     poster_jobs = select(planned, only)
     seeds = fit_seeds(planned, campaign)
     templates = templates_digest(project)
@@ -331,11 +376,17 @@ def _build_campaign(
 
     to_build = []
     for job in poster_jobs:
-        refusal = _refusal(
-            job, contact_checks[job.placement_id, job.design_id], final, setup.profile
+        refused_stand_ins = (
+            []
+            if campaign.print.allow_placeholders
+            else [describe(path, stand_ins[path]) for path in placeholders[job.filename]]
         )
+        refusal, reasons = _refusals(
+            job, contact_checks[job.placement_id, job.design_id], final, setup.profile,
+            refused_stand_ins,
+        )  # fmt: skip
         if refusal:
-            results.append(PosterResult(job, False, error=refusal, refused=True))
+            results.append(PosterResult(job, False, error=refusal, refused=True, reasons=reasons))
             on_result(results[-1])
             continue
         entry = previous.get(job.filename)
@@ -496,25 +547,36 @@ def _contact_checks(campaign: Campaign, today: dt.date) -> dict[tuple[str, str],
     }
 
 
-def _refusal(job: PosterJob, contacts: list, final: bool, profile: PrintProfile) -> str | None:
-    """Why this build must not make this poster, or None."""
-    reasons = []
+def _refusals(
+    job: PosterJob, contacts: list, final: bool, profile: PrintProfile, placeholders: list[str]
+) -> tuple[str | None, dict[str, list[str]]]:
+    """Why this build must not make this poster: the message (None: it may), and its
+    details per reason (a key of REASONS)."""
+    messages, reasons = [], {}
     if final and job.draft:
         shown = "; ".join(job.held_back[:5])
         more = len(job.held_back) - 5
         shown += f"; and {more} more (see: poster status)" if more > 0 else ""
-        reasons.append(f"refused by --final, {len(job.held_back)} texts await review: {shown}")
+        messages.append(f"refused by --final, {len(job.held_back)} texts await review: {shown}")
+        reasons["final"] = list(job.held_back)
     if job.draft and not profile.transparency:
-        reasons.append(
+        messages.append(
             f"refused for {profile.name}: the DRAFT mark is translucent, which "
             f"{profile.pdf_x} forbids; build drafts with 'press' (PDF/X-4), or have "
             "the texts reviewed"
         )
-    unverified = [state for state in contacts if not state.verified]
+        reasons["draft-mark"] = list(job.held_back)
+    unverified = [state.describe() for state in contacts if not state.verified]
     if profile.is_press and unverified:
-        shown = "; ".join(state.describe() for state in unverified)
-        reasons.append(f"refused for press: {shown}")
-    return " / ".join(reasons) or None
+        messages.append(f"refused for press: {'; '.join(unverified)}")
+        reasons["unverified"] = unverified
+    if profile.is_press and placeholders:
+        messages.append(
+            f"refused for press: placeholder assets {'; '.join(placeholders)}: replace them, "
+            "or set print.allow_placeholders: true for proofs"
+        )
+        reasons["placeholder"] = placeholders
+    return " / ".join(messages) or None, reasons
 
 
 def _previous_entries(folder: Path) -> dict[str, dict]:
@@ -590,7 +652,8 @@ def _write_proofs(folder: Path, manifest: dict, project: Path, changed: bool) ->
     """Previews (each redrawn only when out of date), and the proof sheet and print order
     when a poster changed or they are missing: an unchanged rebuild never imports WeasyPrint.
     """
-    from .proofs import ORDER_SHEET, PROOF_SHEET, write_order_sheet, write_previews
+    from .print_order import write_order_sheet
+    from .proofs import ORDER_SHEET, PROOF_SHEET, write_previews
 
     if not manifest["posters"]:
         return

@@ -147,6 +147,7 @@ def test_far_too_long_message_fails_at_floor(project, tmp_path, lang, replace):
     # The message gives the floor it could not go below.
     floor = PaperFormat("A4", "portrait").min_font_size_mm("message")
     assert f"{floor:.1f} mm" in error
+    assert poster.reasons == {"fit": [error]}  # the build's summary says "a text does not fit"
 
     assert poster_pdfs(result.folder) == []
     assert not list(result.folder.glob("*.part"))
