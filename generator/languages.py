@@ -245,11 +245,12 @@ class LanguageRegistry(Mapping[str, Language]):
         self._languages: dict[str, Language] = {}
 
     def declare(self, declarations: Mapping[str, Declaration]) -> None:
-        """Add a campaign's declared languages (the last declaration of a tag wins)."""
-        for tag, declaration in declarations.items():
-            if self._declared.get(tag) != declaration:
-                self._declared[tag] = declaration
-                self._languages.pop(tag, None)
+        """Use a campaign's declared languages, in place of any declared before: a
+        process renders one campaign's posters at a time (each poster declares its own)."""
+        declarations = dict(declarations)
+        if declarations != self._declared:
+            self._declared = declarations
+            self._languages.clear()
 
     def declared(self) -> dict[str, Declaration]:
         return dict(self._declared)

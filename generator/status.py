@@ -75,6 +75,7 @@ class CampaignStatus:
 
 def campaign_status(campaign: Campaign, today: dt.date | None = None) -> CampaignStatus:
     today = today or dt.date.today()
+    LANGUAGES.declare(campaign.language_declarations())  # another campaign may have since
     texts = campaign_texts(campaign)
     used = {lang for p in campaign.placements for lang in p.languages}
     present = {lang for text in texts.values() for lang in text.texts}

@@ -87,8 +87,9 @@ def export_strings(loaded: LoadedCampaign, lang: str) -> Export:
     """The PO file of ``lang`` for a campaign: every text its posters need or it has."""
     campaign = loaded.campaign
     source_lang = campaign.source_language
+    LANGUAGES.declare(campaign.language_declarations())
     if lang not in LANGUAGES:
-        raise StringsError([f"unknown language '{lang}' (expected one of: {', '.join(LANGUAGES)})"])
+        raise StringsError([f"cannot export '{lang}': {LANGUAGES.problem(lang)}"])
     if lang == source_lang:
         raise StringsError([f"'{lang}' is the campaign's source language: nothing to translate"])
     tree = YAML(typ="rt").load(loaded.source)
@@ -182,6 +183,7 @@ def import_strings(
     that is not fuzzy; those not yet reviewed become reviewed by them ``today``.
     """
     campaign = loaded.campaign
+    LANGUAGES.declare(campaign.language_declarations())
     today = today or dt.date.today()
     shown = _display_path(po_path)
     catalog = _read_po(po_path, shown)

@@ -182,13 +182,11 @@ def test_a_new_language_needs_no_code_change():
 def test_one_located_error_per_unknown_language_not_one_per_text():
     text = campaign_text("qaa")
     [problem] = problems(text)
-    assert (
-        problem.field == "languages"
-        or problem.field.startswith("placements[0]")
-        or (problem.field.startswith("messages"))
-    )
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if "qaa" in line]
+    assert problem.field == "placements[0].languages[1]"  # where the poster asks for it
     assert "'qaa'" in problem.message and "'languages:' block" in problem.message
-    assert "placement 'here'" in problem.message and "message 'headline'" in problem.message
+    assert f"({len(lines)} times: here and on lines " in problem.message
+    assert sorted([problem.line, *(p.line for p in problem.repeats)]) == lines
 
 
 def test_declared_language_in_the_campaign_file():

@@ -103,52 +103,50 @@ def _check(campaign: Campaign, project: Path | None) -> Iterator[tuple[Loc, str]
     yield from _statuses_and_placeholders(campaign)
 
 
-def language_uses(campaign: Campaign) -> dict[str, list[tuple[Loc, str]]]:
-    """Every language tag the campaign uses, with each place (field path, what) it is used."""
-    uses: dict[str, list[tuple[Loc, str]]] = {}
+def language_uses(campaign: Campaign) -> dict[str, list[Loc]]:
+    """Every language tag the campaign uses, with the field path of each use."""
+    uses: dict[str, list[Loc]] = {}
 
-    def use(tag: str, loc: Loc, what: str) -> None:
-        uses.setdefault(tag, []).append((loc, what))
+    def use(tag: str, loc: Loc) -> None:
+        uses.setdefault(tag, []).append(loc)
 
     for tag in campaign.languages:
-        use(tag, ("languages", tag), "its declaration")
-    use(campaign.source_language, ("source_language",), "source_language")
+        use(tag, ("languages", tag))
+    use(campaign.source_language, ("source_language",))
     for i, placement in enumerate(campaign.placements):
         for j, tag in enumerate(placement.languages):
-            use(tag, ("placements", i, "languages", j), f"placement '{placement.id}'")
+            use(tag, ("placements", i, "languages", j))
     for key, texts in campaign.messages.items():
         for tag in texts:
-            use(tag, ("messages", key, tag), f"message '{key}'")
+            use(tag, ("messages", key, tag))
     for tag in campaign.title:
-        use(tag, ("title", tag), "the title")
+        use(tag, ("title", tag))
     for field in ("placements", "contacts", "organisations"):
         for i, item in enumerate(getattr(campaign, field)):
             for tag in item.name:
-                use(tag, (field, i, "name", tag), f"{field[:-1]} '{item.id}' name")
+                use(tag, (field, i, "name", tag))
     for i, design in enumerate(campaign.designs):
         for tag in design.fonts:
-            use(tag, ("designs", i, "fonts", tag), f"design '{design.id}' fonts")
+            use(tag, ("designs", i, "fonts", tag))
     for tag in campaign.translations:
-        use(tag, ("translations", tag), "translations")
+        use(tag, ("translations", tag))
     return uses
 
 
 def check_languages(campaign: Campaign) -> Iterator[tuple[Loc, str]]:
-    """One problem per language the posters cannot use, at its first use, saying where
-    else it is used: an ill-formed or unknown tag, a right-to-left script, fonts not
-    installed, fonts that lack the language's letters."""
+    """A problem at each use of a language the posters cannot use, the same words at
+    each (the loader makes them one message with the lines): an ill-formed or unknown
+    tag, a right-to-left script, fonts not installed, fonts lacking its letters."""
     from ..typeset.fonts import language_font_problem  # fonts reads the language table
 
-    LANGUAGES.declare(campaign.language_declarations())
+    LANGUAGES.declare(campaign.language_declarations())  # this campaign's, not another's
     for tag, uses in language_uses(campaign).items():
         problem = LANGUAGES.problem(tag)
         if problem is None:
             problem = language_font_problem(LANGUAGES[tag])
-        if problem is None:
-            continue
-        places = list(dict.fromkeys(what for _, what in uses))
-        shown = ", ".join(places[:4]) + (f" and {len(places) - 4} more" if len(places) > 4 else "")
-        yield uses[0][0], f"{problem} (used by {shown})"
+        if problem is not None:
+            for loc in dict.fromkeys(uses):
+                yield loc, problem
 
 
 def _check_qr(qr, loc: Loc, messages, contacts) -> Iterator[tuple[Loc, str]]:
