@@ -244,3 +244,18 @@ def test_only_the_texts_the_layout_drew_are_checked():
     with actualtext.recording() as nothing:
         pass
     assert nothing == []
+
+
+def test_the_hook_changes_the_text_layer_not_the_ink():
+    """Pages drawn with and without the spans rasterise to the same pixels."""
+    from generator.pdfium_access import open_pdf
+
+    def pixels(pdf: bytes) -> bytes:
+        with open_pdf(pdf) as document:
+            return document[0].render(scale=1.5).to_pil().convert("L").tobytes()
+
+    hooked = script_poster(SCRIPT_TEXTS)
+    with without_hook():
+        plain = script_poster(SCRIPT_TEXTS)
+    assert hooked != plain  # the spans are there...
+    assert pixels(hooked) == pixels(plain)  # ...and print nothing
