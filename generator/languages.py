@@ -73,6 +73,9 @@ RIGHT_TO_LEFT = {
     "Mand": "Mandaic",
     "Samr": "Samaritan",
 }
+# Languages whose letters stack more marks than their script's others: Vietnamese
+# sets two diacritics on one vowel (ế, ở).
+LINE_HEIGHTS = {"vi": 1.35}
 # Where a tag gives a script ICU folds into another: Han with Hangul is Korean's.
 _SCRIPT_ALIASES = {"Hang": "Kore", "Hani": "Hans"}
 
@@ -221,7 +224,9 @@ def resolve(tag: str, declaration: Declaration | None = None) -> Language:
         script=script,
         fonts=fonts,
         segment=setting.segment if setting else True,  # ICU's line breaker knows every script
-        line_height=declaration.line_height or (setting.line_height if setting else 1.4),
+        line_height=declaration.line_height
+        or LINE_HEIGHTS.get(_icu_locale(tag).getLanguage())
+        or (setting.line_height if setting else 1.4),
         icu_locale=icu_locale,
         keep_words=bool(setting and setting.keep_words),
     )

@@ -294,3 +294,25 @@ def test_a_script_declared_by_the_campaign_is_rendered_with_its_fonts_and_reads_
     assert poster.preflight["checks"]["text layer"]["status"] == "ok"
     pdf = result.folder / poster.file
     assert "Noto-Sans-Devanagari" in font_families(pdf)
+
+
+def test_the_first_eight_languages_keep_their_settings():
+    expected = {
+        "lo": ("Laoo", ("Noto Sans Lao", "Noto Sans"), 1.55, "lo"),
+        "th": ("Thai", ("Noto Sans Thai", "Noto Sans"), 1.5, "th"),
+        "vi": ("Latn", ("Noto Sans",), 1.35, "vi"),
+        "zh-Hans": ("Hans", ("Noto Sans CJK SC", "Noto Sans"), 1.35, "zh_Hans"),
+        "ko": ("Kore", ("Noto Sans CJK KR", "Noto Sans"), 1.4, "ko"),
+        "my": ("Mymr", ("Noto Sans Myanmar", "Noto Sans"), 1.8, "my"),
+        "km": ("Khmr", ("Noto Sans Khmer", "Noto Sans"), 1.7, "km"),
+        "en": ("Latn", ("Noto Sans",), 1.3, "en"),
+    }
+    for tag, (script, fonts, line_height, icu_locale) in expected.items():
+        language = LANGUAGES[tag]
+        assert (language.script, language.fonts, language.line_height) == (
+            script,
+            fonts,
+            line_height,
+        ), tag
+        assert language.icu_locale == icu_locale
+    assert list(LANGUAGES) == list(expected)
