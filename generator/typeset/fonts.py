@@ -25,7 +25,14 @@ from pathlib import Path
 import icu
 from fontTools.ttLib import TTFont
 
-from ..languages import LANGUAGES, Language, all_font_families, font_package, font_stack
+from ..languages import (
+    LANGUAGES,
+    Language,
+    all_font_families,
+    cldr_name,
+    font_package,
+    font_stack,
+)
 
 # Characters drawn as nothing, which no font needs to have.
 _INVISIBLE_CATEGORIES = {"Cf", "Zl", "Zp"}
@@ -184,14 +191,9 @@ def not_installed(family: str) -> str:
 def exemplar_characters(language: Language) -> list[str]:
     """CLDR's standard exemplar characters of the language (its everyday letters), as
     single characters; none when CLDR has no data of its own for the language."""
-    locale = icu.Locale(language.icu_locale)
-    data = icu.LocaleData(language.icu_locale)
-    if (
-        not locale.getLanguage()
-        or icu.Locale(locale.getLanguage()).getDisplayLanguage(icu.Locale("en"))
-        == locale.getLanguage()
-    ):
+    if cldr_name(language.code) is None:
         return []
+    data = icu.LocaleData(language.icu_locale)
     found = data.getExemplarSet(0, icu.ULocaleDataExemplarSetType.ES_STANDARD)
     return sorted({char for item in found for char in item})
 
