@@ -87,7 +87,7 @@ def check_text_layer(
     """Report each text (by its name, such as ``message 'call' (lo)``) that an extractor
     does not read back verbatim. Without the texts (a file on its own), the check is skipped."""
     if not texts:
-        report.note(CHECK, "skipped: the printed texts are not known for a file on its own")
+        report.note(CHECK, "a file on its own: its texts are checked when a build makes it")
         report.check(CHECK).status = "skipped"
         return
     try:
