@@ -1,4 +1,4 @@
-"""A text layer that reads back as printed: ``/ActualText`` for clusters WeasyPrint maps wrongly.
+"""A text layer that reads back as printed: ``/ActualText`` where WeasyPrint maps glyphs wrongly.
 
 WeasyPrint 70 (``draw/text.py``) records a glyph's Unicode text once per font,
 the first time the glyph is drawn, in the font's ToUnicode map. In a cluster
@@ -7,11 +7,14 @@ the whole text and the others none, and a glyph shared by two clusters keeps
 the first cluster's text: "ทำงาน" is copied as "ทำงำน". Upstream has no fix
 (Kozea/WeasyPrint#2841).
 
-Like Chromium (Skia's ``SkPDFDevice``) and LibreOffice, we wrap each cluster
-whose glyphs do not map one-to-one to its characters in a marked-content span
+Like Chromium (Skia's ``SkPDFDevice``) and LibreOffice, we put what does not
+map one-to-one to its characters in a marked-content span
 ``/Span <</ActualText (text)>> BDC … EMC``: poppler and PDFium then extract the
-cluster's own characters. A cluster of one glyph whose recorded text is the
-cluster's text is left alone, so Latin text is unchanged.
+span's own characters. The span is the word (up to a space) holding such a
+cluster, not the cluster alone: PDFium reads a lowered Khmer subscript, drawn
+as a text object of its own, after the next cluster (see ``_words``). A word
+whose clusters are each one glyph with its own text is left alone, so Latin
+text is unchanged.
 
 The hook replaces ``draw_first_line`` for HTML text only; SVG text (logos) is
 drawn by WeasyPrint's own function, unwrapped. The replacement is WeasyPrint
