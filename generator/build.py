@@ -12,13 +12,14 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import queue
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cluster import worker_lost
 from .content import contact_state, placement_contacts
 from .inputs import job_key, poster_assets, templates_digest
 from .languages import LANGUAGES
@@ -402,11 +403,18 @@ def _build_campaign(
     # worker of its own when there is a memory limit, unless jobs=1 says otherwise.
     alone = len(to_build) <= 1 and not (limits and limits.memory_mb)
     own = executor is None
+    shared = None
     if own:
         pooled = workers > 1 and not alone and to_build
-        executor = ProcessPoolExecutor(min(workers, len(to_build))) if pooled else _Inline()
+        if pooled:  # the campaign goes to each worker once, not with every poster
+            shared = _Shared(campaign, setup)
+            executor = ProcessPoolExecutor(
+                min(workers, len(to_build)), initializer=_Shared.keep, initargs=(shared,)
+            )
+        else:
+            executor = _Inline()
     try:
-        calls = _Calls(executor, campaign, project, folder, keys, setup, limits)
+        calls = _Calls(executor, campaign, project, folder, keys, setup, limits, shared)
         for result in calls.run(to_build, seeds):
             results.append(result)
             on_result(result)
@@ -458,20 +466,28 @@ class _Calls:
     A poster whose worker died is tried again alone (``limits.Recovery``).
     """
 
-    def __init__(self, executor, campaign, project, folder, keys, setup, limits):
-        self.executor, self.recovery = executor, Recovery()
+    def __init__(self, executor, campaign, project, folder, keys, setup, limits, shared=None):
+        self.executor, self.recovery, self.shared = executor, Recovery(), shared
         self.campaign, self.project, self.folder = campaign, project, folder
         self.keys, self.setup, self.limits = keys, setup, limits
         self.pending: dict[Future, tuple[PosterJob, PosterJob | None, tuple]] = {}
+        # Futures as they finish, in order: waiting on all pending futures for each
+        # result would make a build of N posters take N² steps.
+        self.finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
+
+    def _submit(self, call: tuple, job: PosterJob, seed: PosterJob | None) -> None:
+        sent = self.shared.packed(call) if self.shared else call
+        future = self.recovery.submit(self.executor, *sent)
+        self.pending[future] = (job, seed, call)
+        future.add_done_callback(self.finished.put)
 
     def _poster(self, job: PosterJob, fits: dict | None, seed: PosterJob | None = None) -> None:
         args = (job, self.campaign, self.project, self.folder, self.keys[job.filename])
-        call = (build_poster, *args, self.setup, fits, self.limits)
-        self.pending[self.recovery.submit(self.executor, *call)] = (job, seed, call)
+        self._submit((build_poster, *args, self.setup, fits, self.limits), job, seed)
 
     def _seed_fits(self, seed: PosterJob) -> None:
         call = (seed_fits, seed, self.campaign, self.project, self.setup, self.limits)
-        self.pending[self.recovery.submit(self.executor, *call)] = (seed, seed, call)
+        self._submit(call, seed, seed)
 
     def run(self, to_build: list[PosterJob], seeds: dict[str, PosterJob]) -> Iterator[PosterResult]:
         members: dict[PosterJob, list[PosterJob]] = {}
@@ -488,37 +504,74 @@ class _Calls:
                 self._seed_fits(seed)
         try:
             while self.pending:
-                done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    job, seed, call = self.pending.pop(future)
-                    outcome = self._outcome(future, job, call)
-                    if isinstance(outcome, PosterResult):
-                        yield outcome
-                    if seed is None:
-                        continue  # a member's own result
-                    fits = outcome.fits if isinstance(outcome, PosterResult) else outcome
-                    for member in members[seed]:
-                        self._poster(member, fits or {})
+                future = self.finished.get()
+                job, seed, call = self.pending.pop(future)
+                outcome = self._outcome(future, job, call)
+                if isinstance(outcome, PosterResult):
+                    yield outcome
+                if seed is None:
+                    continue  # a member's own result
+                fits = outcome.fits if isinstance(outcome, PosterResult) else outcome
+                for member in members[seed]:
+                    self._poster(member, fits or {})
         finally:
             self.recovery.close()
 
     def _outcome(self, future: Future, job: PosterJob, call: tuple):
-        """The call's result; if its worker died, the result of trying it again alone."""
+        """The call's result; if its worker died (a local worker, or on a cluster a task
+        whose workers kept dying), the result of trying it again alone."""
         fits_only = call[0] is seed_fits
         try:
             return future.result()
-        except BrokenProcessPool:
+        except Exception as error:
+            if not worker_lost(error):  # the worker could not even start this call
+                if fits_only:
+                    return {}
+                return PosterResult(
+                    job, False, error=f"unexpected {type(error).__name__}: {error}",
+                    detail=traceback.format_exc(),
+                )  # fmt: skip
             outcome = self.recovery.run(*call)
             if outcome is None:
                 return {} if fits_only else PosterResult(job, False, error=WORKER_DIED)
             return outcome
-        except Exception as error:  # the worker could not even start this call
-            if fits_only:
-                return {}
-            return PosterResult(
-                job, False, error=f"unexpected {type(error).__name__}: {error}",
-                detail=traceback.format_exc(),
-            )  # fmt: skip
+
+
+_KEPT: dict[str, tuple[Campaign, PrintSetup]] = {}  # in a pool's worker: its build's
+
+
+class _Shared:
+    """The campaign and print setup of a build, handed to each worker of its pool once
+    (the pool's initializer) rather than pickled with every poster: a campaign of
+    2,000 posters is half a megabyte, which made each poster's call cost grow with
+    the campaign. A call refers to them by this object's key."""
+
+    def __init__(self, campaign: Campaign, setup: PrintSetup):
+        self.key = f"{os.getpid()}-{id(campaign)}-{id(setup)}"
+        self.campaign, self.setup = campaign, setup
+
+    def keep(self) -> None:
+        """In a new worker: keep this build's campaign and setup."""
+        _KEPT.clear()
+        _KEPT[self.key] = (self.campaign, self.setup)
+
+    def packed(self, call: tuple) -> tuple:
+        """``call`` with the campaign and setup replaced by references to them."""
+        function, *args = call
+        refs = [_Kept(self.key, 0) if a is self.campaign else
+                _Kept(self.key, 1) if a is self.setup else a for a in args]  # fmt: skip
+        return (_unpacked, function, *refs)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    key: str
+    index: int  # 0: the campaign, 1: the print setup
+
+
+def _unpacked(function, *args):
+    """In a worker: ``function`` called with the kept campaign and setup put back."""
+    return function(*(_KEPT[a.key][a.index] if isinstance(a, _Kept) else a for a in args))
 
 
 class _Inline(Executor):
@@ -641,10 +694,11 @@ def _record(
 
 def _remove_stale(folder: Path, filename: str, pages: int | None) -> None:
     """A poster that fails now must not leave its outdated PDF where it could be printed."""
-    from .proofs import preview_paths
+    from .proofs import preview_paths, thumbnail_path
 
     pages = pages if isinstance(pages, int) and pages > 0 else 1
-    for path in (folder / filename, *preview_paths(folder, filename, pages)):
+    stale = (folder / filename, *preview_paths(folder, filename, pages))
+    for path in (*stale, thumbnail_path(folder, filename)):
         path.unlink(missing_ok=True)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -107,6 +107,15 @@ def main() -> None:
     default=None,
     help="Worker processes [default: all cores].",
 )
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    default=None,
+    help="Build the posters on the Dask distributed cluster of this scheduler instead of "
+    "local worker processes. Every worker must see the project folder and the output "
+    "folder at the same paths as this machine (a shared file system, such as NFS) and "
+    "have this project installed; this is checked before the first poster.",
+)
 @click.option("--force", is_flag=True, help="Rebuild posters whose inputs have not changed.")
 @click.option(
     "--final", is_flag=True, help="Refuse draft posters, naming the texts that await review."
@@ -142,6 +151,7 @@ def build(
     output,
     only,
     jobs,
+    scheduler,
     force,
     final,
     profile,
@@ -157,8 +167,12 @@ def build(
     from .plan import plan
 
     limits = Limits(seconds=time_limit or None, memory_mb=memory_limit or None)
+    if scheduler and jobs:
+        raise click.UsageError("--jobs and --scheduler exclude each other")
 
     loaded, any_invalid = _load_all(project, campaigns)
+    # Closed with the command: the cluster's client, or nothing for the local pool.
+    executor = click.get_current_context().with_resource(_executor(scheduler, project, output))
     failed = 0
     for item in loaded:
         started = time.monotonic()
@@ -203,6 +217,7 @@ def build(
                 output,
                 only=only,
                 jobs=jobs,
+                executor=executor,
                 on_result=report,
                 force=force,
                 final=final,
@@ -232,6 +247,24 @@ def _print_selection(item: LoadedCampaign, only: tuple[str, ...], selected: int)
             f"  [yellow]warning[/yellow] --only {escape(name)}: no placement, design, format "
             f"or language of {escape(item.campaign.id)} has this name{escape(hint)}"
         )
+
+
+@contextmanager
+def _executor(scheduler: str | None, project: Path, output: Path):
+    """The executor of the cluster at ``scheduler``, its workers checked; None without."""
+    if not scheduler:
+        yield None
+        return
+    from .cluster import ClusterError, cluster_executor
+
+    console.print(f"cluster {escape(scheduler)}: checking that its workers share the folders")
+    with ExitStack() as stack:
+        try:
+            executor = stack.enter_context(cluster_executor(scheduler, project, output))
+        except ClusterError as error:
+            console.print(f"[red]error[/red] {escape(str(error))}")
+            sys.exit(EXIT_INVALID)
+        yield executor
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .content import held_back
+from .content import campaign_texts, held_back
 from .formats import PaperFormat
 from .schema import Campaign
 from .schema.wording import did_you_mean
@@ -93,10 +93,11 @@ def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:
     keep what any of them matches (``select``).
     """
     jobs = []
+    texts = campaign_texts(campaign)
     for placement in campaign.placements:
         for order in placement.orders():
             design = campaign.design(order.design)
-            waiting = tuple(s.describe() for s in held_back(campaign, placement, design.id))
+            waiting = tuple(s.describe() for s in held_back(campaign, placement, design.id, texts))
             for size in order.formats:
                 jobs.append(
                     PosterJob(
