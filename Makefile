@@ -7,7 +7,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: posters test lint bench setup system-deps clean
+.PHONY: posters test lint bench serve setup system-deps clean
 
 posters: setup
 	$(BIN)/poster build
@@ -19,6 +19,10 @@ test: setup
 lint: setup
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/ruff format --check generator tests bench
+
+# The browser workspace on http://127.0.0.1:8000 (PORT=..., CAMPAIGNS=... to choose).
+serve: setup
+	$(BIN)/poster serve $(CAMPAIGNS) $(if $(PORT),--port $(PORT))
 
 bench: setup
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -597,6 +597,29 @@ def strings_import(campaign, po_file, reviewed_by, dry_run, project) -> None:
 
 
 @main.command()
+@click.argument("campaigns", nargs=-1, type=click.Path(dir_okay=False))
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; any but 127.0.0.1 needs the printed access token.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+@output_option("Where builds started from the workspace go.")
+@project_option
+def serve(campaigns, host, port, no_browser, output, project) -> None:
+    """A browser workspace for CAMPAIGNS (default: every file in campaigns/): posters,
+    texts, review in context, contacts, builds and print packages."""  # fmt: skip
+    from .workspace.serve import run
+
+    try:
+        run(project, [Path(c) for c in campaigns], host, port, output, not no_browser, console)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of campaign files (for editors)."""
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -62,6 +62,9 @@ class RenderedPoster:
     pages: int
     fits: Fits  # the scale each shrunk text needed
     images: tuple[PlacedImage, ...] = ()  # every image with its printed size
+    # The final layout, for whoever needs to know where each text is (the workspace's
+    # preview); never sent between processes.
+    document: object = field(default=None, repr=False, compare=False)
 
 
 _FONT_CONFIG: FontConfiguration | None = None
@@ -219,7 +222,7 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         overflows = sorted((m for m in measured if m.ratio < 1), key=lambda m: m.ratio)
         if not overflows:
             images = tuple(placed_images(document))
-            return RenderedPoster(document.write_pdf(), len(document.pages), fits, images)
+            return RenderedPoster(document.write_pdf(), len(document.pages), fits, images, document)
         for overflow in overflows:
             fits[(overflow.key, overflow.lang)] = _shrunk_scale(
                 context, overflow, fits.get((overflow.key, overflow.lang), 1.0)

@@ -86,18 +86,22 @@ def load_campaign(path: Path, project: Path | None = None) -> LoadedCampaign:
         raw = path.read_bytes()
     except OSError as error:
         raise CampaignError([Problem(shown, 0, 0, "", f"cannot read: {error.strerror}")]) from None
+    text = decode_campaign(raw, shown)
+    return LoadedCampaign(parse_campaign(text, shown, project), path, text)
+
+
+def decode_campaign(raw: bytes, shown: str) -> str:
+    """A campaign file's bytes as text: not too large, and UTF-8 (or where it is not)."""
     if len(raw) > MAX_FILE_BYTES:
         message = f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}"
         raise CampaignError([Problem(shown, 0, 0, "", message)])
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         before = raw[: error.start]
         line, column = before.count(b"\n") + 1, len(before) - (before.rfind(b"\n") + 1) + 1
         message = f"not UTF-8 text (byte {error.start}: {raw[error.start : error.end]!r})"
         raise CampaignError([Problem(shown, line, column, "", message)]) from None
-
-    return LoadedCampaign(parse_campaign(text, shown, project), path, text)
 
 
 def parse_campaign(text: str, shown: str, project: Path | None = None) -> Campaign:
