@@ -23,6 +23,7 @@ from pathlib import Path
 from .cluster import worker_lost
 from .content import contact_state, placement_contacts
 from .inputs import job_key, poster_assets, templates_digest
+from .languages import LANGUAGES
 from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, out_of_memory, poster_limits
 from .output import (
     OutputError,
@@ -138,6 +139,7 @@ def build_poster(
     from .pdf import font_config
 
     setup = print_setup or resolve_print(campaign, project, "digital")
+    LANGUAGES.declare(campaign.language_declarations())  # their fonts join the renderer's
     font_config()  # the renderer's start-up is not the poster's: before the limits
     try:
         with poster_limits(limits):
@@ -160,6 +162,7 @@ def seed_fits(
     from .pdf import font_config, render_poster
     from .templating import PosterContext
 
+    LANGUAGES.declare(campaign.language_declarations())
     font_config()
     try:
         with poster_limits(limits):
@@ -178,10 +181,12 @@ def _build_poster(
 ) -> PosterResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
+    from .actualtext import recording
     from .asset_check import check_job_pictures, drawing_failures
     from .images import check_pictures
     from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
     from .preflight import preflight
+    from .preflight.text_layer import printed_texts
     from .prepress import PrepressError, prepress
     from .proofs import render_previews
     from .qr import QrError
@@ -195,13 +200,20 @@ def _build_poster(
             return PosterResult(job, False, error="; ".join(map(str, broken)))
         pages = template_pages(project, job.template)
         context = PosterContext(job, campaign, project, dict(fits), print_setup=setup)
-        with drawing_failures() as failures:
+        # The lines the PDF prints are recorded for the text-layer check.
+        with drawing_failures() as failures, recording() as drawn:
             rendered = render_poster(context, expected_pages=pages)
         if failures:  # never a poster with a picture silently left out
             failed = "; ".join(dict.fromkeys(failures))
             return PosterResult(job, False, error=f"a picture could not be drawn: {failed}")
         prepared = prepress(rendered.pdf, job.format, setup)
-        report = preflight(prepared.pdf, job.format, expected_pages=pages, profile=setup.profile)
+        report = preflight(
+            prepared.pdf,
+            job.format,
+            expected_pages=pages,
+            profile=setup.profile,
+            texts=printed_texts(context.printed_texts(), drawn),
+        )
         warnings = list(report.warnings) + prepared.notes
         warnings += [
             f"text '{key}' ({lang}) shrunk to {scale:.0%} to fit"

@@ -250,7 +250,12 @@ def fill_placeholders(text: str, campaign: Campaign) -> str:
 
 # ICU script codes a language's letters may have. Latin is allowed as a minority in
 # every language, for names such as UNICEF; any other script is an error.
-_SCRIPT_CODES = {"Hans": {"Hani"}, "Kore": {"Hang", "Hani"}}
+_SCRIPT_CODES = {
+    "Hans": {"Hani"},
+    "Hant": {"Hani"},
+    "Jpan": {"Hani", "Hira", "Kana"},
+    "Kore": {"Hang", "Hani"},
+}
 _NEUTRAL = {"Zyyy", "Zinh", "Zzzz"}  # common (digits, punctuation), inherited marks
 
 
@@ -281,7 +286,7 @@ def script_problem(text: str, lang: str) -> str | None:
 
 
 def _script_name(code: str) -> str:
-    names = {"Hans": "Han (Simplified)", "Kore": "Hangul"}
+    names = {"Hans": "Han (Simplified)", "Hant": "Han (Traditional)", "Kore": "Hangul"}
     if code in names:
         return names[code]
     codes = icu.Script.getCode(code)

@@ -6,14 +6,8 @@ import ctypes.util
 import shutil
 from dataclasses import dataclass
 
-from .languages import FONT_ALTERNATIVES, LANGUAGES
+from .languages import FONT_ALTERNATIVES, LANGUAGES, RIGHT_TO_LEFT, SCRIPTS, font_package
 
-# Which Debian package brings each declared family.
-FONT_PACKAGES = {
-    "Noto Sans CJK SC": "fonts-noto-cjk",
-    "Noto Sans CJK KR": "fonts-noto-cjk",
-    "Phetsarath OT": "fonts-lao",
-}
 SAMPLES = {"lo": "ສະບາຍດີປະເທດລາວ", "my": "မင်္ဂလာပါမြန်မာ", "km": "សួស្តីកម្ពុជា", "th": "สวัสดีประเทศไทย"}
 
 
@@ -34,9 +28,18 @@ def run_checks() -> list[Check]:
         _icu(),
     ]
     checks += _fonts()
-    found = shutil.which("pdftoppm")
+    for tool, use in (("pdftoppm", "previews"), ("pdftotext", "text-layer check")):
+        found = shutil.which(tool)
+        checks.append(
+            Check(f"{tool} ({use})", bool(found), found or "", "apt-get install poppler-utils")
+        )
+    checks.append(_text_layer_hook())
     checks.append(
-        Check("pdftoppm (previews)", bool(found), found or "", "apt-get install poppler-utils")
+        Check(
+            "right-to-left scripts",
+            True,
+            "refused until supported: " + ", ".join(sorted(set(RIGHT_TO_LEFT.values()))),
+        )
     )
     checks.append(_cmyk_profile())
     return checks
@@ -96,11 +99,25 @@ def _icu() -> Check:
         )
 
 
+def _text_layer_hook() -> Check:
+    name = "text layer (ActualText hook)"
+    try:
+        from . import actualtext
+
+        actualtext.check_hooked_version()
+    except Exception as error:
+        return Check(name, False, "", str(error))
+    return Check(name, True, f"WeasyPrint {actualtext.HOOKED_VERSION}'s draw/text.py")
+
+
 def _fonts() -> list[Check]:
+    """The scripts the posters can set, each with its font stack, and the named alternatives."""
     from .typeset.fonts import faces_of
 
     checks = []
-    stacks = [(lang.name, lang.fonts) for lang in LANGUAGES.values()]
+    stacks = [
+        (f"script {script.code} ({script.name})", script.fonts) for script in SCRIPTS.values()
+    ]
     stacks += [
         (f"{LANGUAGES[code].name} ({alt})", stack)
         for code, alts in FONT_ALTERNATIVES.items()
@@ -109,7 +126,7 @@ def _fonts() -> list[Check]:
     for label, stack in stacks:
         missing = [family for family in stack if not faces_of(family)]
         found = [family for family in stack if family not in missing]
-        packages = sorted({FONT_PACKAGES.get(family, "fonts-noto-core") for family in missing})
+        packages = sorted({font_package(family) or "?" for family in missing})
         checks.append(
             Check(
                 f"fonts for {label}",

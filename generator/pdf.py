@@ -28,7 +28,10 @@ from weasyprint.formatting_structure import boxes  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import fetch  # noqa: E402
 
+from . import actualtext  # noqa: E402
 from .fetcher import ProjectURLFetcher  # noqa: E402
+
+actualtext.install()  # copy and paste gives the printed words (Thai, Khmer, Burmese)
 
 PX_PER_MM = 96 / 25.4
 TOLERANCE_PX = 0.75
@@ -65,6 +68,7 @@ class RenderedPoster:
 
 
 _FONT_CONFIG: FontConfiguration | None = None
+_FONT_CONFIG_FILE: Path | None = None
 # Pango's font map, shared by every layout of the process, is not thread-safe:
 # two threads laying out at once aborted the process. A build on a thread pool
 # (any Executor will do) lays posters out one at a time in each process; the
@@ -169,9 +173,12 @@ if weasyprint.css.CSS is weasyprint.CSS:  # the name find_stylesheets calls
 
 def font_config() -> FontConfiguration:
     """One font configuration per process: fonts load once and serve every poster."""
-    global _FONT_CONFIG
-    if _FONT_CONFIG is None:
-        _FONT_CONFIG = FontConfiguration()
+    global _FONT_CONFIG, _FONT_CONFIG_FILE
+    # Again, not only at import: a campaign may have declared languages with fonts of
+    # their own since; their configuration gets a font configuration of its own.
+    config = use_private_fontconfig()
+    if _FONT_CONFIG is None or config != _FONT_CONFIG_FILE:
+        _FONT_CONFIG, _FONT_CONFIG_FILE = FontConfiguration(), config
     return _FONT_CONFIG
 
 

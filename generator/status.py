@@ -75,11 +75,13 @@ class CampaignStatus:
 
 def campaign_status(campaign: Campaign, today: dt.date | None = None) -> CampaignStatus:
     today = today or dt.date.today()
+    LANGUAGES.declare(campaign.language_declarations())  # another campaign may have since
     texts = campaign_texts(campaign)
     used = {lang for p in campaign.placements for lang in p.languages}
     present = {lang for text in texts.values() for lang in text.texts}
     languages = []
-    for lang in (code for code in LANGUAGES if code in used | present):
+    known_first = [code for code in LANGUAGES if code in used | present]
+    for lang in dict.fromkeys([*known_first, *sorted(used | present)]):
         ids = language_text_ids(campaign, lang)
         states = Counter(text_state(campaign, texts[i], lang).state for i in ids)
         problems = [

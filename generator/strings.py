@@ -109,8 +109,9 @@ def export_strings(loaded: LoadedCampaign, lang: str) -> Export:
     """The PO file of ``lang`` for a campaign: every text its posters need or it has."""
     campaign = loaded.campaign
     source_lang = campaign.source_language
+    LANGUAGES.declare(campaign.language_declarations())
     if lang not in LANGUAGES:
-        raise StringsError([f"unknown language '{lang}' (expected one of: {', '.join(LANGUAGES)})"])
+        raise StringsError([f"cannot export '{lang}': {LANGUAGES.problem(lang)}"])
     if lang == source_lang:
         raise StringsError([f"'{lang}' is the campaign's source language: nothing to translate"])
     tree = YAML(typ="rt").load(loaded.source)
@@ -249,10 +250,13 @@ def _import(
     dry_run: bool,
 ) -> Import:
     campaign = loaded.campaign
+    LANGUAGES.declare(campaign.language_declarations())
     today = today or dt.date.today()
     shown = _display_path(po_path)
     catalog = _read_po(po_path, shown)
-    lang = str(catalog.locale).replace("_", "-") if catalog.locale else ""
+    # Babel parses only the locales CLDR has data for (not Hmong): the header as written.
+    identifier = str(catalog.locale) if catalog.locale else catalog.locale_identifier or ""
+    lang = (identifier or catalog.language_header).replace("_", "-")
     problems: list[tuple[str, str]] = []
     if lang not in LANGUAGES:
         named = lang or catalog.language_header

@@ -145,8 +145,11 @@ class PosterContext:
     # problem found while rendering can name its line in the campaign file.
     text_fields: dict[tuple[str, str], Field] = field(default_factory=dict)
     url_fields: dict[str, Field] = field(default_factory=dict)
+    printed: dict[tuple[str, str], str] = field(default_factory=dict)  # for the text-layer check
 
     def __post_init__(self):
+        # In a build's worker process too, the campaign's declared languages are known.
+        LANGUAGES.declare(self.campaign.language_declarations())
         self.design = self.campaign.design(self.job.design_id)
         self.design_index = self.campaign.designs.index(self.design)
         self.placement_index, self.placement = next(
@@ -165,6 +168,7 @@ class PosterContext:
         raw = fill_placeholders(raw, self.campaign)  # "{number:la-1554}": the contact's number
         source = (*source, lang) if source else ("messages", key, lang)
         self.text_fields[(key, lang)] = source
+        self.printed[(key, lang)] = raw
         alternative = self.design.fonts.get(lang)
         try:
             check_coverage(raw, lang, where or f"message '{key}'", alternative)
@@ -184,6 +188,10 @@ class PosterContext:
             self.text(key, first, names[first], where, source),
             self.text(key, second, names[second], where, source),
         )
+
+    def printed_texts(self) -> dict[str, str]:
+        """Every text the poster prints, by a name for messages: "text 'call' (lo)"."""
+        return {f"text '{key}' ({lang})": raw for (key, lang), raw in self.printed.items()}
 
     @cached_property
     def qr_image(self) -> QrImage | None:

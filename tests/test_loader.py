@@ -80,7 +80,7 @@ def problem_at(problems: list[Problem], field: str) -> Problem:
 def test_sample_campaign_loads_with_the_right_second_languages():
     loaded = load_campaign(SAMPLE, PROJECT)
     placements = loaded.campaign.placements
-    assert len(placements) == 15
+    assert len(placements) == 16
     assert loaded.path == SAMPLE
     assert loaded.source == SAMPLE.read_text(encoding="utf-8")
 
@@ -106,6 +106,7 @@ def test_sample_campaign_loads_with_the_right_second_languages():
     assert {pid for pid, lang in second.items() if lang == "th"} == thai
     assert {pid for pid, lang in second.items() if lang == "vi"} == vietnam
     assert second["boten-mohan"] == "zh-Hans"
+    assert second["boten-mohan-hmn"] == "hmn-Latn"
     assert second["xieng-kok-kenglap"] == "my"
     assert second["nong-nok-khiene-trapeang-kriel"] == "km"
 
@@ -300,12 +301,12 @@ def test_malformed_phone_number_is_refused(project, number):
 
 
 def test_unknown_language_code(project):
-    text = edit("languages: [lo, en]", "languages: [lo, fr]")
+    text = edit("languages: [lo, en]", "languages: [lo, qaa]")
     problem = only_problem(project, text)
-    line = line_of(text, "languages: [lo, fr]")
+    line = line_of(text, "languages: [lo, qaa]")
     assert problem.field == "placements[0].languages[1]"
-    assert (problem.line, problem.column) == (line, column_of(text, line, "fr"))
-    assert "'fr'" in problem.message
+    assert (problem.line, problem.column) == (line, column_of(text, line, "qaa"))
+    assert "'qaa'" in problem.message and "'languages:' block" in problem.message
 
 
 def test_same_language_twice(project):

@@ -186,3 +186,16 @@ def test_no_break_after_a_prefix_or_inside_a_listed_compound(lang, text, kept):
     [glued] = [w for w in segmented.split(ZWSP) if w.replace(WORD_JOINER, "") == kept]
     assert WORD_JOINER in glued
     assert segmented.replace(ZWSP, "").replace(WORD_JOINER, "") == text
+
+
+def test_japanese_breaks_between_phrases_not_before_small_kana_or_punctuation():
+    from generator.languages import LANGUAGES as REGISTRY
+
+    locale = REGISTRY["ja"].icu_locale
+    assert REGISTRY["ja"].segment
+    assert words("子どもは観光名所ではありません", locale) == ["子どもは", "観光名所ではありません"]
+    pieces = words("18歳未満の子どもは、親または保護者の同伴なしに客室に入れません", locale)
+    assert "子どもは、" in pieces and "入れません" in pieces  # the comma stays with its phrase
+    assert not any(piece[0] in "ゃゅょっー、。" for piece in pieces)
+    segmented = insert_breaks("スキャンして警察に電話", locale)
+    assert segmented.replace(WORD_JOINER, "").split(ZWSP) == ["スキャンして", "警察に", "電話"]

@@ -112,7 +112,7 @@ def test_export_refuses_the_source_language_and_unknown_ones(project, sample):
     loaded = load_campaign(sample, project)
     with pytest.raises(StringsError, match="source language"):
         export_strings(loaded, "en")
-    with pytest.raises(StringsError, match="unknown language 'xx'"):
+    with pytest.raises(StringsError, match="cannot export 'xx': 'xx' is not a valid BCP 47"):
         export_strings(loaded, "xx")
 
 

@@ -23,9 +23,9 @@ from generator.schema import CampaignError, load_campaign
 
 BORDER_SAMPLE = PROJECT / "campaigns" / "laos-border-crossings.yaml"
 AREAS = {
-    "luang-prabang": {"en", "zh-Hans", "ko", "th"},
+    "luang-prabang": {"en", "zh-Hans", "ko", "th", "fr", "ja"},
     "vang-vieng": {"en", "ko", "zh-Hans"},
-    "vientiane": {"en", "zh-Hans", "ko", "th"},
+    "vientiane": {"en", "zh-Hans", "ko", "th", "fr", "ja"},
     "pakse-si-phan-don": {"en", "th"},
     "luang-namtha": {"en", "zh-Hans"},
     "thakhek": {"en", "th"},
@@ -36,9 +36,12 @@ SCRIPTS = {
     "zh-Hans": lambda c: "\u4e00" <= c <= "\u9fff",
     "ko": lambda c: "\uac00" <= c <= "\ud7a3",
     "en": lambda c: c.isascii() and c.isalpha(),
+    "fr": lambda c: c.isalpha() and unicodedata.name(c, "").startswith("LATIN"),
+    "ja": lambda c: "\u3040" <= c <= "\u30ff",  # kana: its Han letters count as zh-Hans
 }
 SECOND_FONT = {"en": set(), "th": {"Noto-Sans-Thai"}, "zh-Hans": {"Noto-Sans-CJK-SC"}}
 SECOND_FONT["ko"] = {"Noto-Sans-CJK-KR"}
+SECOND_FONT |= {"fr": set(), "ja": {"Noto-Sans-CJK-JP"}}
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +67,7 @@ def test_every_tourist_area_gets_posters_and_flyers_in_its_visitors_languages(sa
         assert all(f.quantity >= 1 for formats in designs.values() for f in formats)
     assert found == AREAS
     pairs = {job.languages for job in plan(campaign)}
-    assert pairs == {("lo", "en"), ("lo", "zh-Hans"), ("lo", "ko"), ("lo", "th")}
+    assert pairs == {("lo", x) for x in ("en", "zh-Hans", "ko", "th", "fr", "ja")}
     sizes = {(job.design_id, job.format.name) for job in plan(campaign)}
     assert sizes == {
         ("tourist-poster", "A2"),
@@ -162,7 +165,7 @@ def test_a_placement_lists_several_designs_each_in_its_formats(project):
 def test_the_border_sample_still_validates_and_plans_as_before():
     campaign = load_campaign(BORDER_SAMPLE, PROJECT).campaign
     jobs = plan(campaign)
-    assert len(jobs) == 35
+    assert len(jobs) == 37
     assert jobs[0].name == "vientiane-nong-khai_border-sign_A1_lo-th_DRAFT"
     assert all(p.design == "border-sign" and p.designs is None for p in campaign.placements)
 
@@ -262,7 +265,7 @@ def script_counts(text: str) -> dict[str, int]:
 def test_a_poster_in_each_language_pair_builds_with_its_scripts_and_fonts(tourist_build):
     _, result = tourist_build
     posters = [r for r in result.results if r.job.design_id == "tourist-poster"]
-    assert {r.job.languages[1] for r in posters} == {"en", "zh-Hans", "ko", "th"}
+    assert {r.job.languages[1] for r in posters} == {"en", "zh-Hans", "ko", "th", "fr", "ja"}
     campaign = load_campaign(TOURIST_SAMPLE).campaign
     for poster in posters:
         assert poster.ok, poster.error
@@ -271,7 +274,9 @@ def test_a_poster_in_each_language_pair_builds_with_its_scripts_and_fonts(touris
         [text] = extract_text(pdf.read_bytes())
         counts = script_counts(text)
         assert counts["lo"] >= 80 and counts[second] >= 20, (poster.file, counts)
-        others = {k: n for k, n in counts.items() if k not in ("lo", second, "en")}
+        latin = ("en", "fr")  # the numbers' captions and logos are Latin on every poster
+        same_letters = ("zh-Hans",) if second == "ja" else ()
+        others = {k: n for k, n in counts.items() if k not in ("lo", second, *latin, *same_letters)}
         assert not any(others.values()), (poster.file, others)
         for key in ("headline", "no-giving", "guest-room", "warning-sign"):
             for lang in ("lo", second):

@@ -8,6 +8,7 @@ for what the pages show), not from what the code meant to write:
 - colour: no RGB in press output; the PDF/X output intent with a CMYK ICC profile;
   PDF/X identification, version, dates and IDs; no transparency in PDF/X-1a;
 - images' effective resolution for the format's viewing distance;
+- each printed text read back verbatim by poppler and PDFium (copy and paste);
 - text inside the trim and the safe area; the smallest text against the
   format's viewing distance; each text's contrast with what is behind it.
 
@@ -18,6 +19,7 @@ works them out from the file for ``poster preflight`` on any PDF.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 import pikepdf
 
@@ -38,6 +40,7 @@ from .structure import (
     page_boxes,
     size_mm,
 )
+from .text_layer import check_text_layer
 
 __all__ = [
     "Check",
@@ -55,8 +58,10 @@ def preflight(
     paper: PaperFormat,
     expected_pages: int | None = 1,
     profile: PrintProfile | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> PreflightReport:
-    """Check one poster's PDF against its format and print profile (digital by default)."""
+    """Check one poster's PDF against its format and print profile (digital by default),
+    and that each of ``texts`` (by name: what the poster prints) reads back from it."""
     profile = profile or PROFILES["digital"]
     report = PreflightReport(profile=profile.name, format=paper.label)
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
@@ -71,6 +76,7 @@ def preflight(
         check_pdfx(pdf, profile, report)
         check_transparency(pdf, profile, report)
     check_drawing(pdf_bytes, paper, report, press=profile.is_press)
+    check_text_layer(pdf_bytes, texts, report)
     return report
 
 

@@ -24,10 +24,21 @@ from pydantic import (
 )
 
 from ..formats import FORMAT_NAMES
-from ..languages import LANGUAGES
+from ..languages import Declaration
 from ..profiles import PROFILE_NAMES
 
-LanguageCode = Literal[tuple(LANGUAGES)]  # type: ignore[valid-type]
+# Any BCP 47 tag; whether the tag is a language the posters can set is checked once
+# per tag after the shapes (references.check_languages), with every place it is used.
+LanguageCode = Annotated[
+    str,
+    StringConstraints(max_length=35),
+    Field(description="a BCP 47 language tag, e.g. 'lo', 'fr', 'zh-Hans', 'hmn-Latn'"),
+]
+ScriptCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z][a-z]{3}$"),
+    Field(description="an ISO 15924 script code, e.g. 'Latn', 'Laoo', 'Hans'"),
+]
 Id = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64),
@@ -279,11 +290,34 @@ class PrintSettings(StrictModel):
     )
 
 
+class LanguageDeclaration(StrictModel):
+    """What the campaign says about a language CLDR does not know, or sets differently."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = Field(
+        None, description="the language's name in English, for messages"
+    )
+    native_name: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
+    script: ScriptCode | None = Field(None, description="the script its texts are written in")
+    fonts: list[Annotated[str, StringConstraints(min_length=1, max_length=80)]] | None = Field(
+        None, min_length=1, max_length=6, description="font families, first choice first"
+    )
+    line_height: float | None = Field(None, ge=1.0, le=3.0)
+
+    def declaration(self) -> Declaration:
+        fonts = tuple(self.fonts) if self.fonts else None
+        return Declaration(self.name, self.native_name, self.script, fonts, self.line_height)
+
+
 class Campaign(StrictModel):
     """A campaign: what its posters say, for which places, in which sizes."""
 
     id: Id
     title: Texts
+    languages: dict[LanguageCode, LanguageDeclaration] = Field(
+        default_factory=dict,
+        description="languages declared by the campaign: name, script, fonts, line height "
+        "(any BCP 47 tag CLDR knows needs no declaration)",
+    )
     source_language: LanguageCode = Field(
         "en", description="the language texts are written in first and translated from"
     )
@@ -306,6 +340,9 @@ class Campaign(StrictModel):
 
     def asset_location(self, path: str) -> str | None:
         return self._asset_locations.get(path)
+
+    def language_declarations(self) -> dict[str, Declaration]:
+        return {tag: entry.declaration() for tag, entry in self.languages.items()}
 
     def message(self, key: str) -> dict[str, str]:
         return self.messages[key]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..languages import FONT_ALTERNATIVES
+from ..languages import FONT_ALTERNATIVES, LANGUAGES
 from .models import Campaign
 from .wording import did_you_mean
 
@@ -22,6 +22,7 @@ def check_references(campaign: Campaign, project: Path | None) -> Iterator[tuple
 
 
 def _check(campaign: Campaign, project: Path | None) -> Iterator[tuple[Loc, str]]:
+    yield from check_languages(campaign)
     yield from _unique_ids(campaign)
 
     messages = campaign.messages
@@ -64,7 +65,7 @@ def _check(campaign: Campaign, project: Path | None) -> Iterator[tuple[Loc, str]
         first, second = placement.languages
         if first == second:
             yield (*loc, "languages"), "the two languages must differ"
-        for lang in placement.languages:
+        for lang in (lang for lang in placement.languages if lang in LANGUAGES):
             if lang not in placement.name:
                 yield (*loc, "name"), f"no name in '{lang}', a language of this placement"
         for j, contact_id in enumerate(placement.contacts):
@@ -102,6 +103,52 @@ def _check(campaign: Campaign, project: Path | None) -> Iterator[tuple[Loc, str]
     yield from _statuses_and_placeholders(campaign)
 
 
+def language_uses(campaign: Campaign) -> dict[str, list[Loc]]:
+    """Every language tag the campaign uses, with the field path of each use."""
+    uses: dict[str, list[Loc]] = {}
+
+    def use(tag: str, loc: Loc) -> None:
+        uses.setdefault(tag, []).append(loc)
+
+    for tag in campaign.languages:
+        use(tag, ("languages", tag))
+    use(campaign.source_language, ("source_language",))
+    for i, placement in enumerate(campaign.placements):
+        for j, tag in enumerate(placement.languages):
+            use(tag, ("placements", i, "languages", j))
+    for key, texts in campaign.messages.items():
+        for tag in texts:
+            use(tag, ("messages", key, tag))
+    for tag in campaign.title:
+        use(tag, ("title", tag))
+    for field in ("placements", "contacts", "organisations"):
+        for i, item in enumerate(getattr(campaign, field)):
+            for tag in item.name:
+                use(tag, (field, i, "name", tag))
+    for i, design in enumerate(campaign.designs):
+        for tag in design.fonts:
+            use(tag, ("designs", i, "fonts", tag))
+    for tag in campaign.translations:
+        use(tag, ("translations", tag))
+    return uses
+
+
+def check_languages(campaign: Campaign) -> Iterator[tuple[Loc, str]]:
+    """A problem at each use of a language the posters cannot use, the same words at
+    each (the loader makes them one message with the lines): an ill-formed or unknown
+    tag, a right-to-left script, fonts not installed, fonts lacking its letters."""
+    from ..typeset.fonts import language_font_problem  # fonts reads the language table
+
+    LANGUAGES.declare(campaign.language_declarations())  # this campaign's, not another's
+    for tag, uses in language_uses(campaign).items():
+        problem = LANGUAGES.problem(tag)
+        if problem is None:
+            problem = language_font_problem(LANGUAGES[tag])
+        if problem is not None:
+            for loc in dict.fromkeys(uses):
+                yield loc, problem
+
+
 def _check_qr(qr, loc: Loc, messages, contacts) -> Iterator[tuple[Loc, str]]:
     if (qr.contact is None) == (qr.url is None):
         yield loc, "give either 'contact' (the code dials it) or 'url' (the code opens it)"
@@ -114,13 +161,14 @@ def _check_qr(qr, loc: Loc, messages, contacts) -> Iterator[tuple[Loc, str]]:
 def _complete_texts(campaign, design, placement, loc: Loc) -> Iterator[tuple[Loc, str]]:
     """Every text a poster prints must exist in both of its languages."""
     where = f"placement '{placement.id}' needs it"
+    languages = [lang for lang in placement.languages if lang in LANGUAGES]  # others: once
     for key in (k for k in design.message_keys() if k in campaign.messages):
-        for lang in placement.languages:
+        for lang in languages:
             if lang not in campaign.messages[key]:
                 yield ("messages", key), f"no '{lang}' translation; {where}"
     for contact in campaign.contacts:
         if contact.id in design.contacts or contact.id in placement.contacts:
-            for lang in placement.languages:
+            for lang in languages:
                 if lang not in contact.name:
                     yield (
                         ("contacts", campaign.contacts.index(contact), "name"),

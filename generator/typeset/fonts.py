@@ -22,9 +22,17 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import icu
 from fontTools.ttLib import TTFont
 
-from ..languages import LANGUAGES, all_font_families, font_stack
+from ..languages import (
+    LANGUAGES,
+    Language,
+    all_font_families,
+    cldr_name,
+    font_package,
+    font_stack,
+)
 
 # Characters drawn as nothing, which no font needs to have.
 _INVISIBLE_CATEGORIES = {"Cf", "Zl", "Zp"}
@@ -110,19 +118,24 @@ def private_fontconfig(cache_root: Path | None = None) -> Path:
 
 
 def use_private_fontconfig() -> Path:
-    """Point fontconfig at the private configuration; call before WeasyPrint loads fonts."""
-    config = private_fontconfig()
+    """Point fontconfig at the private configuration; call before WeasyPrint loads fonts.
+    Cheap when called again: the configuration is made once per set of families (a
+    campaign's declared fonts make a new one)."""
+    config = _private_fontconfig_for(tuple(all_font_families()))
     os.environ["FONTCONFIG_FILE"] = str(config)
     return config
+
+
+@cache
+def _private_fontconfig_for(families: tuple[str, ...]) -> Path:
+    return private_fontconfig()
 
 
 @cache
 def _charset(family: str) -> frozenset[int]:
     faces = faces_of(family)
     if not faces:
-        raise FontError(
-            f"font family '{family}' is not installed (run 'poster doctor' for the package to install)"
-        )
+        raise FontError(not_installed(family))
     face = faces[0]  # the faces of one family share their character set closely enough
     font = TTFont(face.file, fontNumber=face.index, lazy=True)
     try:
@@ -164,9 +177,48 @@ def check_coverage(text: str, lang: str, where: str, alternative: str | None = N
         shown = ", ".join(f"'{c}' U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in missing[:5])
         language = LANGUAGES[lang].name
         raise FontError(
-            f"{where} ({language}, '{lang}'): no declared font has {shown}; "
-            "fix the text or declare a font that covers it in generator/languages.py"
+            f"{where} ({language}, '{lang}'): no declared font has {shown}; fix the text or "
+            f"declare fonts that cover it in the campaign's 'languages:' block ({lang}: fonts)"
         )
+
+
+def not_installed(family: str) -> str:
+    package = font_package(family)
+    install = f"install the Debian package {package}" if package else "install it"
+    return f"font family '{family}' is not installed: {install} (see 'poster doctor')"
+
+
+def exemplar_characters(language: Language) -> list[str]:
+    """CLDR's standard exemplar characters of the language (its everyday letters), as
+    single characters; none when CLDR has no data of its own for the language."""
+    if cldr_name(language.code) is None:
+        return []
+    data = icu.LocaleData(language.icu_locale)
+    found = data.getExemplarSet(0, icu.ULocaleDataExemplarSetType.ES_STANDARD)
+    return sorted({char for item in found for char in item})
+
+
+def language_font_problem(language: Language) -> str | None:
+    """Why the language's fonts cannot set it, or None: a family not installed, or
+    letters of the language (CLDR's exemplar characters) no family of the stack has."""
+    for family in language.fonts:
+        if not faces_of(family):
+            return f"{language.name} ('{language.code}'): {not_installed(family)}"
+    covered = stack_charset(language.fonts)
+    missing = [
+        char
+        for char in exemplar_characters(language)
+        if ord(char) not in covered and unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+    ]
+    if not missing:
+        return None
+    shown = " ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
+    fonts = ", ".join(language.fonts)
+    return (
+        f"{language.name} ('{language.code}'): its fonts ({fonts}) lack {len(missing)} of its "
+        f"letters: {shown}; declare fonts that have them in the campaign's 'languages:' "
+        f"block ({language.code}: fonts: [...])"
+    )
 
 
 @cache

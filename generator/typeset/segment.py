@@ -1,14 +1,17 @@
-"""Line-break opportunities for scripts written without spaces between words.
+"""Line-break opportunities from ICU, for every language.
 
 Pango breaks Thai through libthai but has no word breaker for Lao, Burmese or
 Khmer: a sentence in those scripts is one unbreakable run that leaves its box.
 ICU's line break iterator knows their words from its dictionaries; we put a
 ZERO WIDTH SPACE at each break opportunity it finds inside a run, which Pango
-treats as a place to break and draws as nothing.
+treats as a place to break and draws as nothing. Every other language gets
+the opportunities of ICU's line breaker for it the same way (after a hyphen,
+between Han characters but not before closing punctuation).
 
 Korean is the other way round: words are separated by spaces, but Pango may
 break between any two syllables of a word. ``keep_words`` forbids those breaks
-with a WORD JOINER, so Korean lines break at spaces only.
+with a WORD JOINER, so Korean lines break at spaces only. Japanese breaks
+between phrases (``_japanese_phrases``).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ def insert_breaks(text: str, icu_locale: str) -> str:
     opportunities after whitespace are left alone; the function is idempotent.
     """
     text = text.replace(ZWSP, "").replace(WORD_JOINER, "")
+    if icu_locale.split("_")[0] == "ja":
+        return _japanese_phrases(text)
     iterator = _break_iterator(icu_locale)
     iterator.setText(text)
     # ICU counts in UTF-16 code units; Python strings in code points.
@@ -85,6 +90,68 @@ def _inside_compounds(text: str, lang: str) -> set[int]:
             inside.update(range(start + 1, start + len(word)))
             start = text.find(word, start + 1)
     return inside
+
+
+def _boundaries(iterator: icu.BreakIterator, text: str) -> list[int]:
+    """The iterator's boundaries in ``text``, in code points (ICU counts UTF-16 units)."""
+    iterator.setText(text)
+    utf16 = text.encode("utf-16-le")
+    return [len(utf16[: boundary * 2].decode("utf-16-le")) for boundary in iterator]
+
+
+@cache
+def _word_iterator(icu_locale: str) -> icu.BreakIterator:
+    return icu.BreakIterator.createWordInstance(icu.Locale(icu_locale))
+
+
+def _is_hiragana(char: str) -> bool:
+    return "\u3041" <= char <= "\u309f" or char == "\u30fc"
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
+
+
+MAX_PHRASE = 14  # characters; a longer phrase may break between its words
+
+
+def _japanese_phrases(text: str) -> str:
+    """Japanese broken between phrases, the way it is set on signs.
+
+    ICU's line breaker for Japanese (strict: never before a small kana, a
+    prolonged sound mark or closing punctuation) allows a break between any two
+    characters; a headline broken so can leave one kana on a line. Breaks are
+    kept only where ICU's dictionary sees a word start, and not before a word
+    of hiragana (particles and endings belong to the word before), nor inside a
+    compound of kanji: "子どもは | 観光名所では..." stays in phrases. Each phrase is held together by
+    WORD JOINERs; a ZERO WIDTH SPACE marks each break between phrases.
+    """
+    lines = set(_boundaries(_break_iterator("ja@lb=strict"), text))
+    candidates = [b for b in _boundaries(_word_iterator("ja"), text) if 0 < b < len(text)]
+    candidates = [b for b in candidates if b in lines]
+    phrases = [
+        b
+        for b in candidates
+        if not _is_hiragana(text[b]) and not (_is_han(text[b - 1]) and _is_han(text[b]))
+    ]
+    breaks: list[int] = []
+    for start, end in zip([0, *phrases], [*phrases, len(text)], strict=True):
+        if end - start > MAX_PHRASE:  # a long phrase may break between its words
+            breaks += [b for b in candidates if start < b < end]
+        breaks.append(end)
+    out, start = [], 0
+    for end in breaks:
+        piece = text[start:end]
+        out.append(
+            "".join(
+                char + WORD_JOINER
+                if i + 1 < len(piece) and not char.isspace() and not piece[i + 1].isspace()
+                else char
+                for i, char in enumerate(piece)
+            )
+        )
+        start = end
+    return ZWSP.join(out)
 
 
 def words(text: str, icu_locale: str) -> list[str]:
