@@ -153,6 +153,7 @@ def _build_poster(
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from .images import check_pictures
+    from .layout import describe_fits
     from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
     from .preflight import preflight
     from .prepress import PrepressError, prepress
@@ -168,10 +169,7 @@ def _build_poster(
         prepared = prepress(rendered.pdf, job.format, setup)
         report = preflight(prepared.pdf, job.format, expected_pages=pages, profile=setup.profile)
         warnings = list(report.warnings) + prepared.notes
-        warnings += [
-            f"text '{key}' ({lang}) shrunk to {scale:.0%} to fit"
-            for (key, lang), scale in sorted(rendered.fits.items())
-        ]
+        warnings += describe_fits(rendered.fits)
         # Images too coarse for print, a QR code too small to scan.
         picture_errors, picture_warnings = check_pictures(context, rendered)
         warnings += picture_warnings

@@ -27,6 +27,9 @@ from ..formats import FORMAT_NAMES
 from ..languages import LANGUAGES
 from ..profiles import PROFILE_NAMES
 
+# A poster speaks one to four languages: more would leave none of them legible.
+MAX_LANGUAGES = 4
+
 LanguageCode = Literal[tuple(LANGUAGES)]  # type: ignore[valid-type]
 Id = Annotated[
     str,
@@ -221,7 +224,9 @@ class Placement(StrictModel):
     name: Texts
     design: Id | None = Field(None, description="a design id; or use 'designs'")
     languages: list[LanguageCode] = Field(
-        min_length=2, max_length=2, description="two languages, the primary one first"
+        min_length=1,
+        max_length=MAX_LANGUAGES,
+        description=f"1 to {MAX_LANGUAGES} languages, the primary one first, e.g. [lo, th, en]",
     )
     contacts: list[Id] = Field(default_factory=list, description="added to the design's")
     formats: list[FormatOrder] | None = Field(
