@@ -25,7 +25,7 @@ from .formats import BLEED_MM, CAP_HEIGHT_EM, CAP_HEIGHT_PER_M_MM, SAFE_MARGIN_M
 # distance (the headline and the numbers from all of it, small print as one walks up).
 ROLE_READING_SHARE: dict[str, float] = {
     "headline": 1.0,
-    "number": 1.0,
+    "number": 0.75,
     "subheadline": 0.45,
     "cta": 0.45,
     "message": 0.4,
@@ -36,18 +36,18 @@ ROLE_READING_SHARE: dict[str, float] = {
 ROLES = tuple(ROLE_READING_SHARE)
 # How far above its floor a role is designed: the room it has to shrink into.
 ROLE_BOOST: dict[str, float] = {
-    "headline": 1.15,
-    "number": 1.15,
-    "subheadline": 1.3,
-    "cta": 1.3,
-    "message": 1.3,
-    "contact_name": 1.3,
-    "place": 1.25,
-    "label": 1.2,
+    "headline": 1.12,
+    "number": 1.1,
+    "subheadline": 1.2,
+    "cta": 1.2,
+    "message": 1.2,
+    "contact_name": 1.2,
+    "place": 1.15,
+    "label": 1.1,
 }
 # Each further language in a stack is set this much smaller than the one before it
 # (never below its floor): the primary reads first.
-SECONDARY_STEP = 0.88
+SECONDARY_STEP = 0.9
 
 # Fit scales, in the order they shrink. Keys of ``Fits`` are (GROUP, name) for these
 # and (text key, language) for one text narrowed to its column.
@@ -132,6 +132,10 @@ class Geometry:
             "why": round(0.018 * diagonal, 2),
         }
 
+    def of_height(self, share: float) -> float:
+        """A share of the page's height in mm, for a picture: ``page.of_height(0.1)``."""
+        return round(self.height * share, 2)
+
     @property
     def content_width(self) -> float:
         return self.width - 2 * self.margin
@@ -148,6 +152,7 @@ class Geometry:
             "page-height": self.height,
             "bleed": self.bleed,
             "bleed-out": -self.bleed,
+            "full-width": self.width + 2 * self.bleed,  # a picture from bleed to bleed
             "margin": self.margin,
             "pad-x": self.margin + self.bleed,  # a band into the bleed, text at the margin
             "safe": self.safe,
@@ -176,7 +181,7 @@ def geometry(
     unit = min(width, height) / 100
     safe = max(SAFE_MARGIN_MM, 2.5 * unit)
     scale = type_scale(paper, distance_m)
-    gap = max(2.0, 2.6 * unit) * fits.get((GROUP, "gap"), 1.0)
+    gap = max(2.0, 1.8 * unit) * fits.get((GROUP, "gap"), 1.0)
     return Geometry(
         width=width,
         height=height,
@@ -208,7 +213,7 @@ def text_size(
 
 def shrink_plan(
     fits: Fits, overflow_mm: float, heights: dict[str, float], gaps_mm: float, mins: dict
-) -> Fits | None:
+) -> tuple[Fits, float] | None:
     """New scales that take ``overflow_mm`` out of a page's height, in the fixed order.
 
     ``heights``: the measured height of the texts of each group on the page;
@@ -216,6 +221,7 @@ def shrink_plan(
     ``mins``: each group's smallest scale (its texts at their floors).
     Text wrapped in a column grows about as the square of its size (longer
     lines, and taller); a little less in practice, so 1.7 is used.
+    Returns the new scales with the height they are expected to take out, or
     None when every scale is already at its smallest.
     """
     new = dict(fits)
@@ -242,7 +248,7 @@ def shrink_plan(
             new[(GROUP, name)] = max(lowest, current * (1 - take / height) ** (1 / 1.7))
         left -= take
         changed = True
-    return new if changed else None
+    return (new, overflow_mm * 1.06 + 0.5 - max(left, 0)) if changed else None
 
 
 # --- balanced headlines ------------------------------------------------------------

@@ -43,6 +43,7 @@ PX_PER_MM = 96 / 25.4
 TOLERANCE_PX = 0.75
 TOLERANCE_MM = 0.3
 MAX_FIT_ROUNDS = 6
+GAP_SHARE = 0.7
 
 
 class PosterError(Exception):
@@ -147,7 +148,9 @@ def _fetcher(context: PosterContext) -> ProjectURLFetcher:
 def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoster:
     fetcher = _fetcher(context)
     fits: Fits = dict(context.fits)
-    gain = 1.0  # grows when a round's shrinking fell short, so the fit settles in few rounds
+    # How much more to ask of the next round than the overflow: the measured shortfall of
+    # the last round's shrinking (a model of how text reflows is only so good).
+    gain, expected, last_overflow = 1.0, 0.0, 0.0
     for round_number in range(1, MAX_FIT_ROUNDS + 1):
         context.fits = fits
         document = _layout(context, fetcher, expected_pages)
@@ -163,6 +166,9 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         if not tall:
             continue
         worst = max(tall, key=lambda sheet: sheet.overflow_mm)
+        if expected > 0:
+            taken = last_overflow - worst.overflow_mm
+            gain = min(4.0, max(1.0, gain * expected / max(taken, expected / 4)))
         minimums = _group_minimums(context)
         if round_number == MAX_FIT_ROUNDS - 1:
             # Not settled yet: the last round lays out with every scale at its smallest.
@@ -171,13 +177,17 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
             at_smallest = all(fits.get(key, 1.0) <= low * 1.001 for key, low in shrunk.items())
             shrunk = None if at_smallest else shrunk
         else:
-            shrunk = shrink_plan(
+            shrunk = None
+            planned = shrink_plan(
                 fits, worst.overflow_mm * gain, worst.heights, worst.gaps_mm, minimums
             )
+            if planned is not None:
+                shrunk, expected = planned
+                expected /= gain
+                last_overflow = worst.overflow_mm
         if shrunk is None:
             raise _too_long(context, worst)
         fits.update(shrunk)
-        gain *= 1.6
     if tall:
         raise _too_long(context, max(tall, key=lambda sheet: sheet.overflow_mm))
     worst_text = min(narrow, key=lambda t: t.ratio)
@@ -336,7 +346,8 @@ def measure_sheets(document) -> list[SheetMeasure]:
                 [_span(box) for box, _ in found] + [_span(box) for box in _images(sheet)]
             )
             used = (content_bottom - content_top) / PX_PER_MM
-            gaps = max(0.0, used - covered)
+            # Not all of what is left scales with the gaps (the bleed, the safe area).
+            gaps = max(0.0, used - covered) * GAP_SHARE
             overflow = (content_bottom - bottom) / PX_PER_MM
             sheets.append(SheetMeasure(overflow, texts, heights, gaps))
     return sheets

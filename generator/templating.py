@@ -339,6 +339,21 @@ class PosterContext:
         self.text_fields[(key, "en")] = ("contacts", self.campaign.contacts.index(contact), "number")
         return Text(key, "en", contact.number, "number", 0, size, floor, "")
 
+    def _contact_columns(self, contacts) -> int:
+        """Columns of the hotline's contact grid: as many as leave room for each number
+        set at its size, a four-digit one in one column, a long one in two."""
+        g = self.geometry
+        spans = sum(2 if len(c.number) > 5 else 1 for c in contacts)
+        width = g.content_width
+        if self.design.qr:
+            width -= max(self.qr_image.min_side_mm(self.job.format), 0.2 * width) + g.gap
+        digit = 0.6 * g.type.size("number")
+        column = max(
+            [4 * digit + g.gap / 2]
+            + [(len(c.number) * digit - g.gap) / 2 for c in contacts if len(c.number) > 5]
+        )
+        return max(1, min(spans, int(width / column), 6))
+
     def variables(self) -> dict:
         self.geometry = self._geometry()  # the fit may have changed since the last round
         job, design, campaign = self.job, self.design, self.campaign
@@ -346,10 +361,7 @@ class PosterContext:
         organisations = [campaign.organisation(o) for o in design.organisations]
         at_design = ("designs", self.design_index)
         languages = [LANGUAGES[code] for code in job.languages]
-        spans = sum(2 if len(c.number) > 5 else 1 for c in contacts)
-        # As many columns as a four-digit number set at its size leaves room for.
-        number_mm = 4 * 0.58 * self.geometry.type.size("number") + self.geometry.gap / 2
-        columns = max(1, min(spans, int(self.geometry.content_width / number_mm), 6))
+        columns = self._contact_columns(contacts)
         return {
             "page": self.geometry,
             # Columns of the hotline's contact grid: a long number takes two.
