@@ -48,6 +48,9 @@ ROLE_BOOST: dict[str, float] = {
 # Each further language in a stack is set this much smaller than the one before it
 # (never below its floor): the primary reads first.
 SECONDARY_STEP = 0.9
+# The primary headline catches the eye from the full viewing distance; the others
+# are read as one comes closer, so their floor is set from a shorter distance.
+SECONDARY_HEADLINE_FLOOR = 0.75
 
 # Fit scales, in the order they shrink. Keys of ``Fits`` are (GROUP, name) for these
 # and (text key, language) for one text narrowed to its column.
@@ -80,7 +83,13 @@ class TypeScale:
 
     def size(self, role: str, rank: int = 0) -> float:
         """The designed size of ``role`` for the language at ``rank`` in the stack."""
-        return max(self.sizes[role] * SECONDARY_STEP ** min(rank, 1), self.floors[role])
+        return max(self.sizes[role] * SECONDARY_STEP ** min(rank, 1), self.floor(role, rank))
+
+    def floor(self, role: str, rank: int = 0) -> float:
+        """The smallest legible size of ``role`` for the language at ``rank``."""
+        if role == "headline" and rank > 0:
+            return self.floors[role] * SECONDARY_HEADLINE_FLOOR
+        return self.floors[role]
 
     def __getattr__(self, role: str) -> float:
         try:
@@ -207,7 +216,7 @@ def text_size(
     scale and its own, never below the floor."""
     group = fits.get((GROUP, scale_group(role, rank)), 1.0)
     own = fits.get((key, lang), 1.0)
-    floor = scale.floors[role]
+    floor = scale.floor(role, rank)
     return max(scale.size(role, rank) * group * own, floor), floor
 
 

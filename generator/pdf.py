@@ -222,7 +222,7 @@ def _group_minimums(context: PosterContext) -> dict[str, float]:
     for role in ROLES:
         for rank in ranks:
             group = scale_group(role, rank)
-            mins.setdefault(group, []).append(scale.floors[role] / scale.size(role, rank))
+            mins.setdefault(group, []).append(scale.floor(role, rank) / scale.size(role, rank))
     return {group: min(values) for group, values in mins.items()}
 
 
