@@ -170,7 +170,7 @@ class Geometry:
             "gap-s": 0.5 * g,
             "gap": g,
             "gap-l": 1.6 * g,
-            "top-in-bleed": self.bleed + max(self.safe, g),
+            "top-in-bleed": self.bleed + self.safe + 0.5 * g,  # tall marks stay in the safe area
             "icon": self.type.size("message") * 2.6,
             "pictogram": self.type.size("subheadline") * 4.2,
             "logo": self.type.size("place") * 3.4,
