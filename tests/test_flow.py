@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_fit import font_size_mm_at, quoted
+from test_tourist import base_letters
 
 from conftest import PROJECT, SMALL_CAMPAIGN, chars_outside_trim
 from generator.cli import main
@@ -21,8 +23,6 @@ from generator.plan import plan
 from generator.preflight import extract_text
 from generator.schema import load_campaign
 from generator.templating import PosterContext, template_pages
-from test_fit import font_size_mm_at, quoted
-from test_tourist import base_letters
 
 BORDER = PROJECT / "campaigns" / "laos-border-crossings.yaml"
 TOURIST = PROJECT / "campaigns" / "laos-tourist-child-protection.yaml"
@@ -113,7 +113,7 @@ def test_every_design_in_one_to_four_languages(design, count, tmp_path):
     campaign, job, pdf, rendered = render(design, count, tmp_path)
     assert len(job.languages) == count
     pages = extract_text(pdf.read_bytes())
-    assert len(pages) == template_pages(PROJECT, job.template)
+    assert len(pages) == rendered.pages == template_pages(PROJECT, job.template)
     text = base_letters("".join(pages))
     design_model = campaign.design(job.design_id)
     for lang in job.languages:
@@ -219,8 +219,9 @@ def test_a_lao_headline_breaks_between_its_phrases(tmp_path):
 
 
 def test_validate_with_layout_agrees_with_build(project, tmp_path):
-    from generator.build import build_campaign
     from test_fit import CONTRACT_EN, HOPELESS_EN
+
+    from generator.build import build_campaign
 
     good = project / "campaigns" / "good.yaml"
     good.write_text(SMALL_CAMPAIGN, encoding="utf-8")
