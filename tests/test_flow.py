@@ -60,7 +60,7 @@ DESIGNS = {
         BORDER,
         "vientiane-nong-khai-hall",
         "border-sign",
-        "A3-landscape",
+        "A2-landscape",
         ["lo", "th", "en", "vi"],
     ),
     "tourist-poster": (
