@@ -254,7 +254,7 @@ def _floor_message(context: PosterContext, text: MeasuredText, what: str) -> str
 def _too_long(context: PosterContext, sheet: SheetMeasure) -> PosterError:
     """The error for a page whose texts do not fit at their floors: which text, by how
     much, and the formats of the design that were tried and hold it."""
-    candidates = [t for t in sheet.texts if t.role not in ("headline", "number")] or sheet.texts
+    candidates = [t for t in sheet.texts if t.role != "number"] or sheet.texts
     text = max(candidates, key=lambda t: t.height_mm)
     raw = context.raw_texts.get((text.key, text.lang), "")
     line_mm = max(text.height_mm / max(text.lines, 1), 1e-6)
