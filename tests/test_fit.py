@@ -155,6 +155,7 @@ def test_far_too_long_message_fails_with_the_cut_and_the_formats_tried(
     assert "(tried)" in error
     # The campaign file's line of the text.
     assert re.search(r"too-long-\w+\.yaml:\d+", error), error
+    assert poster.reasons == {"fit": [error]}  # the build's summary says "a text does not fit"
 
     assert poster_pdfs(result.folder) == []
     assert not list(result.folder.glob("*.part"))

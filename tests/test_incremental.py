@@ -49,7 +49,9 @@ def test_plan_expands_placements_by_formats_and_filters(project):
     assert [j.name for j in plan(campaign, ["A4"])] == [names[0], names[2]]
     assert [j.name for j in plan(campaign, ["A5-landscape"])] == [names[1]]
     assert [j.name for j in plan(campaign, ["th"])] == [names[2]]
-    assert [j.name for j in plan(campaign, ["*landscape*", "th"])] == names[1:]
+    assert [j.name for j in plan(campaign, ["*landscape*", "*_lo-th*"])] == names[1:]  # OR
+    assert [j.name for j in plan(campaign, ["A4", "th"])] == [names[2]]  # AND across kinds
+    assert plan(campaign, ["*landscape*", "th"]) == []
     assert plan(campaign, ["nothing-matches"]) == []
     assert [j.quantity for j in plan(campaign)] == [3, 7, 2]
 
