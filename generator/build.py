@@ -184,6 +184,7 @@ def _build_poster(
     from .actualtext import recording
     from .asset_check import check_job_pictures, drawing_failures
     from .images import check_pictures
+    from .layout import describe_fits
     from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
     from .preflight import preflight
     from .preflight.text_layer import printed_texts
@@ -215,10 +216,7 @@ def _build_poster(
             texts=printed_texts(context.printed_texts(), drawn),
         )
         warnings = list(report.warnings) + prepared.notes
-        warnings += [
-            f"text '{key}' ({lang}) shrunk to {scale:.0%} to fit"
-            for (key, lang), scale in sorted(rendered.fits.items())
-        ]
+        warnings += describe_fits(rendered.fits)
         # Images too coarse for print, a QR code too small to scan.
         picture_errors, picture_warnings = check_pictures(context, rendered)
         warnings += picture_warnings

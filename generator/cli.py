@@ -382,11 +382,29 @@ def _content_summary(result, path: Path, project: Path) -> None:
 
 @main.command()
 @click.argument("campaigns", nargs=-1, type=click.Path(dir_okay=False))
+@click.option(
+    "--layout",
+    is_flag=True,
+    help="Also lay out every poster as build would (slower; writes nothing): "
+    "a campaign that passes does not then fail to fit at build.",
+)
+@click.option("--only", multiple=True, metavar="FILTER", help="With --layout: as for build.")
 @project_option
-def validate(campaigns, project) -> None:
+def validate(campaigns, layout, only, project) -> None:
     """Check CAMPAIGNS without building anything."""
     loaded, any_invalid = _load_all(project, campaigns)
     for item in loaded:
+        if layout:
+            from .layout_check import check_layout
+
+            problems = check_layout(item, project, only)
+            for problem in problems:
+                console.print(
+                    f"[red]error[/red] {escape(problem.job.name)}: {escape(problem.message)}"
+                )
+            if problems:
+                any_invalid = True
+                continue
         console.print(f"[green]valid[/green] {escape(str(item.path))}")
     sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
 

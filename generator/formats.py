@@ -1,4 +1,7 @@
-"""Paper formats: trim sizes, bleed, and the distance each is read from."""
+"""Paper formats: trim sizes, bleed, and the distance each is read from.
+
+The ISO A sizes and DL, and a roll-up banner (``rollup``, 850 × 2000 mm).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,9 @@ PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
     "A5": (148, 210),
     "A6": (105, 148),
     "DL": (99, 210),
+    # A roll-up banner stand's print, 850 × 2000 mm: its foot goes into the cassette
+    # (templates/rollup-banner/template.toml keeps the bottom clear).
+    "rollup": (850, 2000),
 }
 FORMAT_NAMES = tuple(PAPER_SIZES_MM)
 
@@ -30,6 +36,7 @@ VIEWING_DISTANCE_M: dict[str, float] = {
     "A5": 0.7,
     "A6": 0.5,
     "DL": 0.5,
+    "rollup": 4.0,  # read from 3 to 5 m, in a lobby or at a stand
 }
 
 # Sign-making rule of thumb: 25 mm of capital height per 3 m of viewing distance.

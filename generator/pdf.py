@@ -1,23 +1,34 @@
-"""Typeset and render a poster with WeasyPrint, fitting every text to its box.
+"""Typeset and render a poster with WeasyPrint, fitting its texts to the page.
 
-Each text sits in a fixed box (the ``fit`` macro of templates/base.html.j2).
-After layout we measure every such box: a text that runs past its box is
-rendered again smaller, until it fits or reaches the smallest size legible at
-the format's viewing distance. Below that floor the poster fails, naming the
-text and the language; a poster never ships with text running off its box.
+A design is laid out by CSS flow on sheets of the page's size (templates/base.css).
+After layout we measure each sheet: when its content runs past the page, the fit
+scales shrink in their fixed order (``layout.SHRINK_ORDER``: gaps, secondary
+languages, primary, headline) by as much as the overflow asks, and the poster is
+laid out again, usually once. A text wider than its column (an unbreakable word)
+is narrowed on its own. No text goes below the floor of its role at the
+format's viewing distance: when even the floors do not fit, the poster fails,
+saying which text is too long by how much, and which formats would hold it.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .images import PlacedImage, placed_images
 from .languages import LANGUAGES
-from .templating import Fits, PosterContext, environment, render_html
+from .layout import (
+    GROUP,
+    MIN_GAP_SCALE,
+    ROLES,
+    Fits,
+    scale_group,
+    shrink_plan,
+)
+from .templating import PosterContext, environment, render_html
 from .typeset.fonts import use_private_fontconfig
 
 use_private_fontconfig()  # before WeasyPrint creates its font configuration
@@ -35,7 +46,9 @@ actualtext.install()  # copy and paste gives the printed words (Thai, Khmer, Bur
 
 PX_PER_MM = 96 / 25.4
 TOLERANCE_PX = 0.75
-MAX_FIT_ROUNDS = 8
+TOLERANCE_MM = 0.3
+MAX_FIT_ROUNDS = 6
+GAP_SHARE = 0.7
 
 
 class PosterError(Exception):
@@ -44,16 +57,6 @@ class PosterError(Exception):
     def __init__(self, message: str, field: tuple | None = None):
         super().__init__(message)
         self.field = field  # the campaign field at fault, when one is
-
-
-@dataclass(frozen=True)
-class Overflow:
-    key: str
-    lang: str
-    role: str
-    font_size_mm: float
-    ratio: float  # how much of the content fits: below 1 when it overflows
-    lines: int = 1
 
 
 @dataclass(frozen=True)
@@ -183,55 +186,91 @@ def font_config() -> FontConfiguration:
 
 
 def render_poster(context: PosterContext, expected_pages: int = 1) -> RenderedPoster:
-    """Lay the poster out until every text fits its box, then write the PDF.
+    """Lay the poster out until every text fits, then write the PDF.
 
-    ``context.fits`` may carry scales found on another format of the same
-    poster (``build`` passes them on): the layout scales with the page, so
-    they usually fit at once and save the rounds of shrinking. A scale that
-    would put a text below this format's floor is raised to the floor first.
+    ``context.fits`` may carry the scales found on another format of the same
+    poster (``build`` passes them on): the layout scales with the page, so they
+    usually fit at once. Each text keeps to its role's floor whatever the scale.
     """
     with RENDER_LOCK:
         return _render_poster(context, expected_pages)
 
 
-def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoster:
-    env = environment(context.project)
-    fetcher = ProjectURLFetcher(
+def _layout(context: PosterContext, fetcher: ProjectURLFetcher, expected_pages: int):
+    html = render_html(environment(context.project), context)
+    document = weasyprint.HTML(
+        string=html, base_url=context.project.resolve().as_uri() + "/", url_fetcher=fetcher
+    ).render(font_config=font_config(), cache=_fresh_image_cache())
+    _stamp_new_images()
+    _refusals(fetcher, context)
+    if len(document.pages) != expected_pages:
+        raise PosterError(
+            f"the layout made {len(document.pages)} pages instead of {expected_pages}: "
+            f"template '{context.job.template}' breaks the flow (content outside its "
+            f"sheets, or more sheets than template.toml's pages = {expected_pages})"
+        )
+    return document
+
+
+def _fetcher(context: PosterContext) -> ProjectURLFetcher:
+    return ProjectURLFetcher(
         context.project,
         context=f"poster {context.job.name} (template '{context.job.template}')",
         fields=context.url_fields,
     )
+
+
+def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoster:
+    fetcher = _fetcher(context)
     fits: Fits = dict(context.fits)
-    for _ in range(MAX_FIT_ROUNDS):
+    # How much more to ask of the next round than the overflow: the measured shortfall of
+    # the last round's shrinking (a model of how text reflows is only so good).
+    gain, expected, last_overflow = 1.0, 0.0, 0.0
+    for round_number in range(1, MAX_FIT_ROUNDS + 1):
         context.fits = fits
-        html = render_html(env, context)
-        document = weasyprint.HTML(
-            string=html, base_url=context.project.resolve().as_uri() + "/", url_fetcher=fetcher
-        ).render(font_config=font_config(), cache=_fresh_image_cache())
-        _stamp_new_images()
-        _refusals(fetcher, context)
-        if len(document.pages) != expected_pages:
-            raise PosterError(
-                f"the layout made {len(document.pages)} pages instead of {expected_pages}: "
-                f"content runs past the page in template '{context.job.template}'"
-            )
-        measured = measure_fits(document)
-        if _raise_to_floor(context, measured, fits):
-            continue
-        overflows = sorted((m for m in measured if m.ratio < 1), key=lambda m: m.ratio)
-        if not overflows:
+        document = _layout(context, fetcher, expected_pages)
+        sheets = measure_sheets(document)
+        narrow = [t for sheet in sheets for t in sheet.texts if t.ratio < 1]
+        tall = [sheet for sheet in sheets if sheet.overflow_mm > TOLERANCE_MM]
+        if not narrow and not tall:
             images = tuple(placed_images(document))
             pdf = document.write_pdf()
             _refusals(fetcher, context, "while drawing the poster")  # pictures inside SVGs
             return RenderedPoster(pdf, len(document.pages), fits, images, document)
-        for overflow in overflows:
-            fits[(overflow.key, overflow.lang)] = _shrunk_scale(
-                context, overflow, fits.get((overflow.key, overflow.lang), 1.0)
+        fits = dict(fits)
+        for text in narrow:
+            fits[(text.key, text.lang)] = _narrowed_scale(context, text, fits)
+        if not tall:
+            continue
+        worst = max(tall, key=lambda sheet: sheet.overflow_mm)
+        if expected > 0:
+            taken = last_overflow - worst.overflow_mm
+            gain = min(4.0, max(1.0, gain * expected / max(taken, expected / 4)))
+        minimums = _group_minimums(context)
+        if round_number == MAX_FIT_ROUNDS - 1:
+            # Not settled yet: the last round lays out with every scale at its smallest.
+            shrunk = {(GROUP, name): low for name, low in minimums.items()}
+            shrunk[(GROUP, "gap")] = MIN_GAP_SCALE
+            at_smallest = all(fits.get(key, 1.0) <= low * 1.001 for key, low in shrunk.items())
+            shrunk = None if at_smallest else shrunk
+        else:
+            shrunk = None
+            planned = shrink_plan(
+                fits, worst.overflow_mm * gain, worst.heights, worst.gaps_mm, minimums
             )
-    worst = overflows[0]
+            if planned is not None:
+                shrunk, expected = planned
+                expected /= gain
+                last_overflow = worst.overflow_mm
+        if shrunk is None:
+            raise _too_long(context, worst)
+        fits.update(shrunk)
+    if tall:
+        raise _too_long(context, max(tall, key=lambda sheet: sheet.overflow_mm))
+    worst_text = min(narrow, key=lambda t: t.ratio)
     raise PosterError(
-        _overflow_message(context, worst, "still does not fit after shrinking"),
-        context.text_fields.get((worst.key, worst.lang)),
+        _floor_message(context, worst_text, "does not fit its column after shrinking"),
+        context.text_fields.get((worst_text.key, worst_text.lang)),
     )
 
 
@@ -246,97 +285,239 @@ def _refusals(fetcher: ProjectURLFetcher, context: PosterContext, when: str = ""
     raise PosterError(refused, fetcher.refused_field)
 
 
-def _shrunk_scale(context: PosterContext, overflow: Overflow, scale: float) -> float:
-    floor_mm = context.job.format.min_font_size_mm(overflow.role)
-    size_at_unit_scale = overflow.font_size_mm / scale
-    floor_scale = floor_mm / size_at_unit_scale
-    if scale <= floor_scale * 1.001:
-        raise PosterError(
-            _overflow_message(context, overflow, "does not fit even at its floor"),
-            context.text_fields.get((overflow.key, overflow.lang)),
-        )
-    # A single line shrinks with its size; wrapped text grows with the square of
-    # its size (longer lines, and taller), so shrink it by the square root.
-    needed = overflow.ratio if overflow.lines <= 1 else math.sqrt(overflow.ratio)
-    step = min(0.97, max(0.6, needed * 0.98))
-    return max(scale * step, floor_scale)
-
-
-def _overflow_message(context: PosterContext, overflow: Overflow, what: str) -> str:
-    floor = context.job.format.min_font_size_mm(overflow.role)
-    language = LANGUAGES[overflow.lang].name
-    return (
-        f"text '{overflow.key}' in {language} ('{overflow.lang}') {what}: "
-        f"{overflow.font_size_mm:.1f} mm, floor for a {overflow.role} text on "
-        f"{context.job.format.label} read from {context.job.format.viewing_distance_m:g} m is "
-        f"{floor:.1f} mm; shorten the text or use a larger format"
+def fits_at_smallest(context: PosterContext, expected_pages: int) -> bool:
+    """Whether the poster holds its texts with every scale at its smallest: one layout."""
+    fits: Fits = {(GROUP, name): low for name, low in _group_minimums(context).items()}
+    fits[(GROUP, "gap")] = MIN_GAP_SCALE
+    context.fits = fits
+    context.geometry = context._geometry()
+    with RENDER_LOCK:
+        try:
+            sheets = measure_sheets(_layout(context, _fetcher(context), expected_pages))
+        except PosterError:
+            return False
+    return all(
+        sheet.overflow_mm <= TOLERANCE_MM and all(t.ratio >= 1 for t in sheet.texts)
+        for sheet in sheets
     )
 
 
-def _raise_to_floor(context: PosterContext, measured: list[Overflow], fits: Fits) -> bool:
-    """Raise every shrunk text that sits below this format's floor to the floor.
-
-    Shrinking never goes below the floor by itself; only a scale passed on from
-    another format can (the floors do not follow the page size exactly).
-    Returns whether a scale changed, so the poster is laid out again.
-    """
-    changed = False
-    for fit in measured:
-        scale = fits.get((fit.key, fit.lang), 1.0)
-        floor_mm = context.job.format.min_font_size_mm(fit.role)
-        if scale < 1 and fit.font_size_mm < floor_mm * 0.999:
-            fits[(fit.key, fit.lang)] = min(1.0, scale * floor_mm / fit.font_size_mm)
-            changed = True
-    return changed
+def _group_minimums(context: PosterContext) -> dict[str, float]:
+    """Each fit group's smallest scale: the one that sets its smallest role at its floor."""
+    scale = context.geometry.type
+    ranks = range(len(context.job.languages))
+    mins: dict[str, list[float]] = {}
+    for role in ROLES:
+        for rank in ranks:
+            group = scale_group(role, rank)
+            mins.setdefault(group, []).append(scale.floor(role, rank) / scale.size(role, rank))
+    return {group: min(values) for group, values in mins.items()}
 
 
-def measure_fits(document) -> list[Overflow]:
-    """Every fitted box: its text, role, font size and how much of the text fits."""
-    found = []
+def _narrowed_scale(context: PosterContext, text: MeasuredText, fits: Fits) -> float:
+    """A smaller scale for a text wider than its column (an unbreakable word, a number)."""
+    scale = fits.get((text.key, text.lang), 1.0)
+    if text.font_size_mm <= text.floor_mm * 1.002:
+        raise PosterError(
+            _floor_message(
+                context, text, "does not fit even at its floor, too wide for its column"
+            ),
+            context.text_fields.get((text.key, text.lang)),
+        )
+    wanted = scale * max(0.5, text.ratio * 0.98)
+    return max(wanted, scale * text.floor_mm / text.font_size_mm)
+
+
+def _floor_message(context: PosterContext, text: MeasuredText, what: str) -> str:
+    language = LANGUAGES[text.lang].name
+    paper = context.job.format
+    distance = context.geometry.viewing_distance_m
+    too_wide = text.width_mm * (1 / max(text.ratio, 1e-6) - 1)
+    return (
+        f"text '{text.key}' in {language} ('{text.lang}') {what}: set at "
+        f"{text.font_size_mm:.1f} mm it is about {too_wide:.0f} mm too wide; the floor for a "
+        f"{text.role.replace('_', ' ')} text on {paper.label} read from {distance:g} m is "
+        f"{text.floor_mm:.1f} mm. Give it a place to break (a space), or shorten it"
+    )
+
+
+def _too_long(context: PosterContext, sheet: SheetMeasure) -> PosterError:
+    """The error for a page whose texts do not fit at their floors: which text, by how
+    much, and the formats of the design that were tried and hold it."""
+    candidates = [t for t in sheet.texts if t.role != "number"] or sheet.texts
+    text = max(candidates, key=lambda t: t.height_mm)
+    raw = context.printed.get((text.key, text.lang), "")
+    line_mm = max(text.height_mm / max(text.lines, 1), 1e-6)
+    lines_over = math.ceil(sheet.overflow_mm / line_mm)
+    per_line = len(raw) / max(text.lines, 1)
+    chars_over = max(1, round(sheet.overflow_mm / line_mm * per_line / 5) * 5)
+    language = LANGUAGES[text.lang].name
+    paper = context.job.format
+    lines = "one line" if lines_over == 1 else f"{lines_over} lines"
+    holds = formats_that_hold(context)
+    if holds:
+        advice = f"It fits on {', '.join(holds)} of this design (tried)"
+    else:
+        advice = "No other format of this design holds it either (tried)"
+    message = (
+        f"text '{text.key}' in {language} ('{text.lang}') does not fit: it is about "
+        f"{chars_over} characters ({lines}) too long for template '{context.job.template}' on {paper.label}: with every "
+        f"text at its floor (a {text.role.replace('_', ' ')} text on {paper.label} read from "
+        f"{context.geometry.viewing_distance_m:g} m: {text.floor_mm:.1f} mm) the page is "
+        f"{sheet.overflow_mm:.0f} mm short. {advice}; or shorten it"
+    )
+    return PosterError(message, context.text_fields.get((text.key, text.lang)))
+
+
+def formats_that_hold(context: PosterContext) -> list[str]:
+    """The design's other formats and orientations that hold this content, by trying each."""
+    from .formats import FORMAT_NAMES, PaperFormat
+
+    meta = context.metadata
+    held = []
+    for name in meta.formats or FORMAT_NAMES:
+        for orientation in meta.orientations:
+            paper = PaperFormat(name, orientation)
+            if paper == context.job.format:
+                continue
+            job = replace(context.job, format=paper)
+            trial = PosterContext(job, context.campaign, context.project, {}, context.print_setup)
+            if fits_at_smallest(trial, meta.pages):
+                held.append(paper.label)
+    return held
+
+
+@dataclass(frozen=True)
+class MeasuredText:
+    key: str
+    lang: str
+    role: str
+    rank: int
+    font_size_mm: float
+    floor_mm: float
+    height_mm: float
+    width_mm: float
+    lines: int
+    ratio: float  # how much of its width fits its column: below 1 when it runs over
+
+
+@dataclass(frozen=True)
+class SheetMeasure:
+    """One page of the poster: how far its content runs past the page, and its texts."""
+
+    overflow_mm: float
+    texts: tuple[MeasuredText, ...]
+    heights: dict[str, float]  # text height by fit group
+    gaps_mm: float  # the height that is neither text nor picture, about
+
+
+def measure_sheets(document) -> list[SheetMeasure]:
+    """Each ``.sheet`` of the layout (one per page): overflow and the texts in it."""
+    sheets = []
     for page in document.pages:
-        for box in _fit_boxes(page._page_box):
-            key_lang, role = box.element.get("data-fit").rsplit("|", 1)
-            key, lang = key_lang.rsplit(":", 1)
-            font_size_mm = box.style["font_size"] / PX_PER_MM
-            lines = len(box.children)
-            found.append(Overflow(key, lang, role, font_size_mm, _fit_ratio(box), lines))
-    return found
+        for sheet in _elements_with(page._page_box, "data-sheet"):
+            content_top = sheet.content_box_y()
+            bottom = content_top + float(sheet.element.get("data-sheet")) * PX_PER_MM
+            content_bottom = content_top
+            for child in map(_unwrap, sheet.children):
+                if child.style["position"] in ("absolute", "fixed"):
+                    continue
+                content_bottom = max(content_bottom, child.position_y + child.margin_height())
+            found = [(box, _measure_text(box)) for box in _elements_with(sheet, "data-fit")]
+            texts = tuple(text for _, text in found)
+            # Texts side by side (a grid of contacts) take the page's height once:
+            # each group counts the height its texts cover, not the sum of theirs.
+            spans: dict[str, list[tuple[float, float]]] = {}
+            for box, text in found:
+                group = scale_group(text.role, text.rank)
+                spans.setdefault(group, []).append(_span(box))
+            heights = {group: _covered(found) for group, found in spans.items()}
+            covered = _covered(
+                [_span(box) for box, _ in found] + [_span(box) for box in _images(sheet)]
+            )
+            used = (content_bottom - content_top) / PX_PER_MM
+            # Not all of what is left scales with the gaps (the bleed, the safe area).
+            gaps = max(0.0, used - covered) * GAP_SHARE
+            overflow = (content_bottom - bottom) / PX_PER_MM
+            # A column whose rows need more than the height it was given (flex lines
+            # in WeasyPrint take the height of their first item) overflows as well.
+            for column in _elements_with(sheet, "data-column"):
+                rows = sum(_unwrap(child).margin_height() for child in column.children)
+                overflow = max(overflow, (rows - column.height) / PX_PER_MM)
+            sheets.append(SheetMeasure(overflow, texts, heights, gaps))
+    return sheets
 
 
-def _fit_boxes(root):
-    """The principal box of each element carrying ``data-fit``."""
-    stack = [(root, None)]
-    while stack:
-        box, parent_element = stack.pop()
-        box = getattr(box, "_box", box)  # positioned boxes sit in an AbsolutePlaceholder
-        element = getattr(box, "element", None)
-        if (
-            isinstance(box, boxes.BlockBox)
-            and element is not None
-            and element is not parent_element
-            and element.get("data-fit")
-        ):
-            yield box
-        for child in getattr(box, "children", ()):
-            stack.append((child, element))
+def _span(box) -> tuple[float, float]:
+    top = box.position_y / PX_PER_MM
+    return top, top + box.margin_height() / PX_PER_MM
 
 
-def _fit_ratio(box) -> float:
-    """How much of the box's content fits inside it: 1 or more when all of it does."""
-    left, top = box.content_box_x(), box.content_box_y()
-    right, bottom = left + box.width, top + box.height
-    content_right, content_bottom = left, top
+def _covered(spans: list[tuple[float, float]]) -> float:
+    """The length of the union of intervals: how much height they cover together."""
+    total, end = 0.0, -math.inf
+    for top, bottom in sorted(spans):
+        if bottom > end:
+            total += bottom - max(top, end)
+            end = bottom
+    return total
+
+
+def _measure_text(box) -> MeasuredText:
+    key_lang, role, rank, floor = box.element.get("data-fit").split("|")
+    key, lang = key_lang.rsplit(":", 1)
+    left = box.content_box_x()
+    right = left + box.width
+    content_right = left
+    lines = 0
     for line in map(_unwrap, box.children):
-        content_bottom = max(content_bottom, line.position_y + line.margin_height())
+        lines += 1
         for child in _descendants(line):
             if isinstance(child, boxes.TextBox):
                 content_right = max(content_right, child.position_x + child.width)
-    ratios = [1.0]
-    if content_bottom > bottom + TOLERANCE_PX:
-        ratios.append(box.height / max(content_bottom - top, 1e-6))
+    ratio = 1.0
     if content_right > right + TOLERANCE_PX:
-        ratios.append(box.width / max(content_right - left, 1e-6))
-    return min(ratios)
+        ratio = box.width / max(content_right - left, 1e-6)
+    return MeasuredText(
+        key,
+        lang,
+        role,
+        int(rank),
+        box.style["font_size"] / PX_PER_MM,
+        float(floor),
+        box.margin_height() / PX_PER_MM,
+        box.width / PX_PER_MM,
+        lines,
+        ratio,
+    )
+
+
+def _elements_with(root, attribute: str):
+    """The principal box of each element carrying ``attribute``, in document order."""
+    stack = [(root, None)]
+    found = []
+    while stack:
+        box, parent_element = stack.pop()
+        box = _unwrap(box)
+        element = getattr(box, "element", None)
+        if (
+            isinstance(box, boxes.BlockContainerBox | boxes.FlexContainerBox)
+            and element is not None
+            and element is not parent_element
+            and element.get(attribute) is not None
+        ):
+            found.append(box)
+            if attribute == "data-fit":
+                continue
+        for child in reversed(getattr(box, "children", ())):
+            stack.append((child, element))
+    return found
+
+
+def _images(root):
+    for box in _descendants(root):
+        if isinstance(box, boxes.ReplacedBox) and "block-image" in (box.element.get("class") or ""):
+            yield box
 
 
 def _unwrap(box):

@@ -26,7 +26,7 @@ class PosterJob:
     design_id: str
     template: str
     format: PaperFormat
-    languages: tuple[str, str]
+    languages: tuple[str, ...]  # 1 to 4, the primary first
     quantity: int
     held_back: tuple[str, ...] = ()  # texts below 'reviewed', as "key (lang): state"
 
@@ -106,7 +106,7 @@ def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:
                         design_id=design.id,
                         template=design.template,
                         format=PaperFormat(size.size, size.orientation),
-                        languages=(placement.languages[0], placement.languages[1]),
+                        languages=tuple(placement.languages),
                         quantity=size.quantity,
                         held_back=waiting,
                     )

@@ -10,10 +10,9 @@ for unspaced scripts, and checked against the language's fonts.
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
@@ -23,17 +22,25 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from .colours import DEFAULT_PALETTE, palette_css
-from .content import fill_placeholders
-from .formats import BLEED_MM, READING_SHARE
+from .content import fill_placeholders, name_id
+from .formats import FORMAT_NAMES
 from .languages import LANGUAGES, Language, font_stack
+from .layout import (
+    BOLD_WIDTH,
+    PHRASE_SPACED,
+    Fits,
+    Geometry,
+    balanced_lines,
+    geometry,
+    text_size,
+)
 from .plan import PosterJob
 from .profiles import PrintSetup
 from .qr import QrImage, make_qr, payload
 from .schema import Campaign
 from .typeset.fonts import FontError, check_coverage, text_width_em
-from .typeset.segment import WORD_JOINER, insert_breaks, keep_words
+from .typeset.segment import WORD_JOINER, ZWSP, insert_breaks, keep_words
 
-Fits = dict[tuple[str, str], float]
 Field = tuple[str | int, ...]  # a path into the campaign file, e.g. ("messages", "call", "lo")
 TEMPLATE_METADATA = "template.toml"
 MAX_PAGES = 4
@@ -43,12 +50,28 @@ class TemplateMetadataError(ValueError):
     """A template's ``template.toml`` is unreadable or says something impossible."""
 
 
-def template_pages(project: Path, template: str) -> int:
-    """How many pages a template makes: 1, or what its ``template.toml`` says
-    (``pages = 2`` for a two-sided flyer: front, then back, in duplex order)."""
+@dataclass(frozen=True)
+class TemplateMetadata:
+    """What ``template.toml`` says about a design (every key is optional)."""
+
+    pages: int = 1  # 2: a two-sided flyer, front then back in duplex order
+    # The formats and orientations the design is made for: those tried when a text
+    # does not fit, to say which would hold it. Empty: every format.
+    formats: tuple[str, ...] = ()
+    orientations: tuple[str, ...] = ("portrait", "landscape")
+    viewing_distance_m: float | None = None  # instead of the format's own distance
+    safe_bottom_mm: float = 0.0  # kept clear at the foot (a banner's cassette)
+
+
+def template_metadata(project: Path, template: str) -> TemplateMetadata:
     path = project / "templates" / template / TEMPLATE_METADATA
     if not path.is_file():
-        return 1
+        return TemplateMetadata()
+    return _read_metadata(path, path.stat().st_mtime_ns, template)
+
+
+@lru_cache(maxsize=64)
+def _read_metadata(path: Path, _stamp: int, template: str) -> TemplateMetadata:
     shown = f"templates/{template}/{TEMPLATE_METADATA}"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -57,7 +80,38 @@ def template_pages(project: Path, template: str) -> int:
     pages = data.get("pages", 1)
     if not isinstance(pages, int) or isinstance(pages, bool) or not 1 <= pages <= MAX_PAGES:
         raise TemplateMetadataError(f"{shown}: pages must be a whole number from 1 to {MAX_PAGES}")
-    return pages
+    formats = data.get("formats", [])
+    if not isinstance(formats, list) or not set(formats) <= set(FORMAT_NAMES):
+        known = ", ".join(FORMAT_NAMES)
+        raise TemplateMetadataError(f"{shown}: formats must be a list of {known}")
+    orientations = data.get("orientations", ["portrait", "landscape"])
+    if (
+        not isinstance(orientations, list)
+        or not orientations
+        or not set(orientations)
+        <= {
+            "portrait",
+            "landscape",
+        }
+    ):
+        raise TemplateMetadataError(f"{shown}: orientations must list portrait, landscape")
+    distance = data.get("viewing_distance_m")
+    if distance is not None and (
+        not isinstance(distance, int | float) or not 0.2 <= distance <= 20
+    ):
+        raise TemplateMetadataError(f"{shown}: viewing_distance_m must be 0.2 to 20 (metres)")
+    bottom = data.get("safe_bottom_mm", 0.0)
+    if not isinstance(bottom, int | float) or not 0 <= bottom <= 300:
+        raise TemplateMetadataError(f"{shown}: safe_bottom_mm must be 0 to 300")
+    return TemplateMetadata(
+        pages, tuple(formats), tuple(orientations), distance and float(distance), float(bottom)
+    )
+
+
+def template_pages(project: Path, template: str) -> int:
+    """How many pages a template makes: 1, or what its ``template.toml`` says
+    (``pages = 2`` for a two-sided flyer: front, then back, in duplex order)."""
+    return template_metadata(project, template).pages
 
 
 @lru_cache(maxsize=64)
@@ -73,10 +127,41 @@ def _width_em(raw: str, families: tuple[str, ...]) -> float:
 @lru_cache(maxsize=4096)
 def _with_breaks(raw: str, lang: str) -> Markup:
     """Segmenting is the same in every fit round and on every poster sharing the text."""
+    return _hold_together(_segmented(raw, lang))
+
+
+@lru_cache(maxsize=4096)
+def _balanced(raw: str, lang: str, families: tuple[str, ...], measure_em: float) -> Markup:
+    """A headline broken into even lines (``layout.balanced_lines``): each line held
+    together, so a line the estimate set too wide is narrowed by the fit, not rewrapped."""
+    language = LANGUAGES[lang]
+    segmented = _segmented(raw, lang)
+    pieces = []
+    for part in re.split(r"( +|\u200b)", segmented):
+        if not part:
+            continue
+        if part == ZWSP or part.isspace():
+            if pieces:
+                word, _, _ = pieces[-1]
+                pieces[-1] = (word + part, _width_em(word + part, families), part != ZWSP)
+            continue
+        pieces.append((part, _width_em(part.replace(WORD_JOINER, ""), families), False))
+    breaks = balanced_lines(pieces, measure_em, language.script in PHRASE_SPACED)
+    if not breaks:
+        return _hold_together(segmented)
+    lines, start = [], 0
+    for end in [*breaks, len(pieces) - 1]:
+        line = "".join(word for word, _, _ in pieces[start : end + 1]).rstrip(" " + ZWSP)
+        lines.append(Markup('<span class="line">%s</span>') % _hold_together(line))
+        start = end + 1
+    return Markup("<br>").join(lines)
+
+
+def _segmented(raw: str, lang: str) -> str:
     language = LANGUAGES[lang]
     if language.keep_words:
-        return _hold_together(keep_words(raw))
-    return _hold_together(insert_breaks(raw, language.icu_locale) if language.segment else raw)
+        return keep_words(raw)
+    return insert_breaks(raw, language.icu_locale) if language.segment else raw
 
 
 _WORDS = re.compile(r"([\s\u200b]+)")
@@ -101,37 +186,49 @@ def _hold_together(segmented: str) -> Markup:
 
 @dataclass(frozen=True)
 class Text:
-    """One text in one language, ready to print."""
+    """One text in one language, ready to print at its size."""
 
     key: str
     lang: str
-    text: str
-    fit: float = 1.0
-    width_em: float = 0.0  # about how wide it is set on one line (``text_width_em``)
+    text: Markup | str
+    role: str = "message"
+    rank: int = 0  # 0: the primary language; 1, 2, 3: the others in order
+    size: float = 0.0  # font size in mm, the fit included
+    floor: float = 0.0  # the smallest size legible for its role on this format
+    text_id: str = ""  # the id the PO exchange and the workspace know it by
 
     @property
     def fit_id(self) -> str:
         return f"{self.key}:{self.lang}"
 
-    def lines(self, width_mm: float, size_mm: float) -> int:
-        """About how many lines the text takes in a box ``width_mm`` wide, set at
-        ``size_mm``: for layouts that share room between texts by their length."""
-        width = self.width_em * size_mm
-        if width <= width_mm:
-            return 1
-        # Lines break between words, so a line holds a little less than the full width.
-        return math.ceil(width * 1.1 / max(width_mm, 1e-6))
+    @property
+    def primary(self) -> bool:
+        return self.rank == 0
 
 
 @dataclass(frozen=True)
-class Pair:
-    """The same text in the poster's two languages: primary first."""
+class Stack:
+    """The same text in each of the poster's languages, the primary first and largest."""
 
-    primary: Text
-    secondary: Text
+    texts: tuple[Text, ...]
 
     def __iter__(self):
-        return iter((self.primary, self.secondary))
+        return iter(self.texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @property
+    def primary(self) -> Text:
+        return self.texts[0]
+
+    @property
+    def others(self) -> tuple[Text, ...]:
+        return self.texts[1:]
+
+    @property
+    def key(self) -> str:
+        return self.texts[0].key
 
 
 @dataclass
@@ -145,7 +242,9 @@ class PosterContext:
     # problem found while rendering can name its line in the campaign file.
     text_fields: dict[tuple[str, str], Field] = field(default_factory=dict)
     url_fields: dict[str, Field] = field(default_factory=dict)
-    printed: dict[tuple[str, str], str] = field(default_factory=dict)  # for the text-layer check
+    # The plain text of every printed text: for the text-layer check, and for messages
+    # about a text too long.
+    printed: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def __post_init__(self):
         # In a build's worker process too, the campaign's declared languages are known.
@@ -155,14 +254,28 @@ class PosterContext:
         self.placement_index, self.placement = next(
             (i, p) for i, p in enumerate(self.campaign.placements) if p.id == self.job.placement_id
         )
+        self.metadata = template_metadata(self.project, self.job.template)
+        self.geometry = self._geometry()
+
+    def _geometry(self) -> Geometry:
+        return geometry(
+            self.job.format,
+            self.metadata.pages,
+            self.fits,
+            self.metadata.viewing_distance_m,
+            self.metadata.safe_bottom_mm,
+        )
 
     def text(
         self,
         key: str,
         lang: str,
+        role: str = "message",
+        rank: int = 0,
         value: str | None = None,
         where: str | None = None,
         source: Field | None = None,
+        text_id: str | None = None,
     ) -> Text:
         raw = value if value is not None else self.campaign.messages[key][lang]
         raw = fill_placeholders(raw, self.campaign)  # "{number:la-1554}": the contact's number
@@ -175,19 +288,33 @@ class PosterContext:
         except FontError as error:
             error.field = source
             raise
-        width = _width_em(raw, font_stack(lang, alternative))
-        return Text(key, lang, _with_breaks(raw, lang), self.fits.get((key, lang), 1.0), width)
+        size, floor = text_size(self.geometry.type, self.fits, role, rank, key, lang)
+        if role == "headline":
+            measure_em = self.geometry.content_width / size / BOLD_WIDTH
+            markup = _balanced(raw, lang, font_stack(lang, alternative), round(measure_em, 2))
+        else:
+            markup = _with_breaks(raw, lang)
+        return Text(key, lang, markup, role, rank, size, floor, text_id or key)
 
-    def pair(self, key: str) -> Pair:
-        first, second = self.job.languages
-        return Pair(self.text(key, first), self.text(key, second))
-
-    def named_pair(self, key: str, names: dict[str, str], where: str, source: Field) -> Pair:
-        first, second = self.job.languages
-        return Pair(
-            self.text(key, first, names[first], where, source),
-            self.text(key, second, names[second], where, source),
-        )
+    def stack(
+        self,
+        key: str,
+        role: str = "message",
+        names: dict[str, str] | None = None,
+        where: str | None = None,
+        source: Field | None = None,
+        text_id: str | None = None,
+    ) -> Stack:
+        """``key`` in every language of the poster; ``names``: the texts, when they are
+        not a message (a place's or a contact's name)."""
+        texts: list[Text] = []
+        for rank, lang in enumerate(self.job.languages):
+            value = names[lang] if names is not None else None
+            text = self.text(key, lang, role, rank, value, where, source, text_id)
+            if texts and text.size > texts[-1].size:  # never larger than the one before
+                text = replace(text, size=texts[-1].size)
+            texts.append(text)
+        return Stack(tuple(texts))
 
     def printed_texts(self) -> dict[str, str]:
         """Every text the poster prints, by a name for messages: "text 'call' (lo)"."""
@@ -218,60 +345,87 @@ class PosterContext:
         colours = setup.colours if setup else DEFAULT_PALETTE
         return Markup(palette_css(colours, cmyk=bool(setup and setup.profile.cmyk)))
 
+    def _number(self, contact) -> Text:
+        """A contact's number: Latin digits, one line, as large as the hotline allows."""
+        key = f"number-{contact.id}"
+        size, floor = text_size(self.geometry.type, self.fits, "number", 0, key, "en")
+        self.printed[(key, "en")] = contact.number
+        self.text_fields[(key, "en")] = (
+            "contacts",
+            self.campaign.contacts.index(contact),
+            "number",
+        )
+        return Text(key, "en", contact.number, "number", 0, size, floor, "")
+
+    def _contact_columns(self, contacts) -> int:
+        """Columns of the hotline's contact grid: as many as leave room for each number
+        set at its size, a four-digit one in one column, a long one in two."""
+        g = self.geometry
+        spans = sum(2 if len(c.number) > 5 else 1 for c in contacts)
+        width = g.content_width
+        if self.design.qr:
+            width -= max(self.qr_image.min_side_mm(self.job.format), 0.2 * width) + g.gap
+        digit = 0.6 * g.type.size("number")
+        column = max(
+            [4 * digit + g.gap / 2]
+            + [(len(c.number) * digit - g.gap) / 2 for c in contacts if len(c.number) > 5]
+        )
+        return max(1, min(spans, int(width / column), 6))
+
     def variables(self) -> dict:
+        self.geometry = self._geometry()  # the fit may have changed since the last round
         job, design, campaign = self.job, self.design, self.campaign
-        width, height = job.format.trim_mm
-        first, second = job.languages
         contacts = [campaign.contact(c) for c in (*design.contacts, *self.placement.contacts)]
         organisations = [campaign.organisation(o) for o in design.organisations]
         at_design = ("designs", self.design_index)
+        languages = [LANGUAGES[code] for code in job.languages]
+        columns = self._contact_columns(contacts)
         return {
-            "page": {
-                "width": width,
-                "height": height,
-                "bleed": BLEED_MM,
-                "landscape": job.format.orientation == "landscape",
-                "format": job.format.label,
-                "unit": min(width, height) / 100,  # 1% of the shorter side, in mm
-                "diagonal_deg": math.degrees(math.atan2(height, width)),
-                "sides": template_pages(self.project, job.template),  # 2: a two-sided flyer
-                # The smallest legible size of each text role at this format's distance.
-                "floor": {role: job.format.min_font_size_mm(role) for role in READING_SHARE},
-            },
-            "languages": [LANGUAGES[first], LANGUAGES[second]],
+            "page": self.geometry,
+            # Columns of the hotline's contact grid: a long number takes two.
+            "contact_columns": columns,
+            "geometry_css": self.geometry.css(),
+            "languages": languages,
             "palette_css": self.palette_css(),
-            "language_css": {code: self.language_css(LANGUAGES[code]) for code in job.languages},
-            "headline": self.pair(design.headline),
-            "subheadline": self.pair(design.subheadline) if design.subheadline else None,
+            "language_css": {lang.code: self.language_css(lang) for lang in languages},
+            "headline": self.stack(design.headline, "headline"),
+            "subheadline": (
+                self.stack(design.subheadline, "subheadline") if design.subheadline else None
+            ),
             "messages": [
                 {
                     "icon": self.asset_url(slot.icon, (*at_design, "messages", i, "icon")),
-                    "text": self.pair(slot.text),
-                    "group": self.pair(slot.group) if slot.group else None,
+                    "text": self.stack(slot.text),
+                    "group": self.stack(slot.group, "subheadline") if slot.group else None,
                 }
                 for i, slot in enumerate(design.messages)
             ],
-            "texts": {name: self.pair(key) for name, key in design.texts.items()},
+            "texts": {name: self.stack(key) for name, key in design.texts.items()},
             "illustration": self.asset_url(design.illustration, (*at_design, "illustration")),
             "qr": self._qr_variables(),
-            "call_to_action": self.pair(design.call_to_action),
-            "place_label": self.pair(design.place_label) if design.place_label else None,
-            "place": self.named_pair(
+            "call_to_action": self.stack(design.call_to_action, "cta"),
+            "place_label": self.stack(design.place_label, "label") if design.place_label else None,
+            "place": self.stack(
                 f"place-{self.placement.id}",
+                "place",
                 self.placement.name,
                 f"placement '{self.placement.id}' name",
                 ("placements", self.placement_index, "name"),
+                name_id("placement", self.placement.id),
             ),
             "pictogram": self.asset_url(design.pictogram, (*at_design, "pictogram")),
             "contacts": [
                 {
-                    "number": contact.number,
+                    "number": self._number(contact),
+                    "long": len(contact.number) > 5,  # "021 251 128" takes two columns
                     "country": contact.country,
-                    "name": self.named_pair(
+                    "name": self.stack(
                         f"contact-{contact.id}",
+                        "contact_name",
                         contact.name,
                         f"contact '{contact.id}' name",
                         ("contacts", campaign.contacts.index(contact), "name"),
+                        name_id("contact", contact.id),
                     ),
                 }
                 for contact in contacts
@@ -313,7 +467,8 @@ class PosterContext:
             "src": image.uri,
             # The smallest side, quiet zone included, that scans from this format's distance.
             "min_side": image.min_side_mm(self.job.format),
-            "caption": self.pair(qr.caption),
+            "side": max(image.min_side_mm(self.job.format), 0.2 * self.geometry.content_width),
+            "caption": self.stack(qr.caption, "contact_name"),
             "number": self.campaign.contact(qr.contact).number if qr.contact else None,
             "payload": image.payload,
         }

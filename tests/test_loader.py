@@ -85,7 +85,9 @@ def test_sample_campaign_loads_with_the_right_second_languages():
     assert loaded.source == SAMPLE.read_text(encoding="utf-8")
 
     languages = {p.id: p.languages for p in placements}
-    assert all(first == "lo" for first, _ in languages.values())
+    assert all(langs[0] == "lo" for langs in languages.values())
+    # The passenger hall of the Friendship Bridge gets Lao, Thai and English.
+    assert languages.pop("vientiane-nong-khai-hall") == ["lo", "th", "en"]
     second = {pid: langs[1] for pid, langs in languages.items()}
     thai = {
         "vientiane-nong-khai",
@@ -312,8 +314,33 @@ def test_unknown_language_code(project):
 def test_same_language_twice(project):
     text = edit("languages: [lo, en]", "languages: [lo, lo]")
     problem = only_problem(project, text)
-    assert problem.field == "placements[0].languages"
+    assert problem.field == "placements[0].languages[1]"
     assert problem.line == line_of(text, "languages: [lo, lo]")
+    assert "'lo' is listed twice" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("languages", "why"),
+    [("[]", "1 to 4 languages; this one lists 0"), ("[lo, en, th, vi, km]", "lists 5")],
+)
+def test_no_language_or_more_than_four_is_refused_where_it_is(project, languages, why):
+    text = edit("languages: [lo, en]", f"languages: {languages}")
+    problem = only_problem(project, text)
+    assert problem.field == "placements[0].languages"
+    assert problem.line == line_of(text, f"languages: {languages}")
+    assert why in problem.message, problem.message
+
+
+def test_one_language_loads_and_the_samples_have_three_and_four(project):
+    text = edit("languages: [lo, en]", "languages: [lo]")
+    loaded = load_campaign(write(project, text, "one.yaml"), project)
+    assert loaded.campaign.placements[0].languages == ["lo"]
+    counts = {
+        len(p.languages)
+        for sample in (SAMPLE, PROJECT / "campaigns" / "laos-tourist-child-protection.yaml")
+        for p in load_campaign(sample, PROJECT).campaign.placements
+    }
+    assert counts == {2, 3, 4}
 
 
 def test_invalid_message_key(project):

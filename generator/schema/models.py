@@ -39,6 +39,8 @@ ScriptCode = Annotated[
     StringConstraints(pattern=r"^[A-Z][a-z]{3}$"),
     Field(description="an ISO 15924 script code, e.g. 'Latn', 'Laoo', 'Hans'"),
 ]
+# A poster speaks one to four languages: more would leave none of them legible.
+MAX_LANGUAGES = 4
 Id = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64),
@@ -232,7 +234,9 @@ class Placement(StrictModel):
     name: Texts
     design: Id | None = Field(None, description="a design id; or use 'designs'")
     languages: list[LanguageCode] = Field(
-        min_length=2, max_length=2, description="two languages, the primary one first"
+        min_length=1,
+        max_length=MAX_LANGUAGES,
+        description=f"1 to {MAX_LANGUAGES} languages, the primary one first, e.g. [lo, th, en]",
     )
     contacts: list[Id] = Field(default_factory=list, description="added to the design's")
     formats: list[FormatOrder] | None = Field(

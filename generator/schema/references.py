@@ -62,9 +62,10 @@ def _check(campaign: Campaign, project: Path | None) -> Iterator[tuple[Loc, str]
 
     for i, placement in enumerate(campaign.placements):
         loc = ("placements", i)
-        first, second = placement.languages
-        if first == second:
-            yield (*loc, "languages"), "the two languages must differ"
+        for j, lang in enumerate(placement.languages):
+            if lang in placement.languages[:j]:
+                message = f"'{lang}' is listed twice; list each language once, the primary first"
+                yield (*loc, "languages", j), message
         for lang in (lang for lang in placement.languages if lang in LANGUAGES):
             if lang not in placement.name:
                 yield (*loc, "name"), f"no name in '{lang}', a language of this placement"
