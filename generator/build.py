@@ -31,7 +31,7 @@ from .output import (
     write_manifest,
 )
 from .plan import PosterJob, fit_seeds, plan, select
-from .profiles import PrintProfile, PrintSetup, ProfileError, resolve_print
+from .profiles import PROFILES, PrintProfile, PrintSetup, ProfileError, resolve_print
 from .schema import Campaign, LoadedCampaign
 from .schema.loader import field_location
 
@@ -55,6 +55,7 @@ class PosterResult:
     refused: bool = False  # not built: a draft in a --final build, or unverified for press
     contact_warnings: list[str] = field(default_factory=list)  # as of the day of the build
     profile: str | None = None  # the print profile it was made with
+    extra: dict = field(default_factory=dict)  # a card's JPEG, post text and pixels
     field: tuple | None = None  # the campaign field a failure comes from, for its line
 
     def manifest_entry(self) -> dict:
@@ -72,6 +73,7 @@ class PosterResult:
             "preflight": self.preflight,
             "warnings": self.warnings,
             "inputs": self.inputs,
+            **self.extra,
             **_content_fields(job, self.contact_warnings),
         }
 
@@ -119,7 +121,7 @@ def build_poster(
     except LIMIT_ERRORS as error:
         result = PosterResult(job, False, error=(limits or Limits()).describe(error))
     result.inputs = inputs
-    result.profile = setup.profile.name
+    result.profile = "digital" if job.format.is_pixel else setup.profile.name  # cards: sRGB
     return result
 
 
@@ -132,12 +134,14 @@ def seed_fits(
 ) -> dict:
     """The scales a family's seed needs, when the seed itself is not being built."""
     from .pdf import font_config, render_poster
+    from .social import CardContext
     from .templating import PosterContext
 
     font_config()
+    make = CardContext if seed.format.is_pixel else PosterContext  # a card's lead number
     try:
         with poster_limits(limits):
-            return render_poster(PosterContext(seed, campaign, project, print_setup=setup)).fits
+            return render_poster(make(seed, campaign, project, print_setup=setup)).fits
     except Exception:  # the seed's own build reports its problem; start from scratch
         return {}
 
@@ -159,10 +163,13 @@ def _build_poster(
     from .prepress import PrepressError, prepress
     from .proofs import render_previews
     from .qr import QrError
+    from .social import CardError, build_card
     from .templating import PosterContext, TemplateMetadataError, template_pages
     from .typeset.fonts import FontError
 
     try:
+        if job.format.is_pixel:  # a social-media card: PNG, JPEG and post text, no PDF
+            return build_card(job, campaign, project, folder, fits)
         pages = template_pages(project, job.template)
         context = PosterContext(job, campaign, project, dict(fits), print_setup=setup)
         rendered = render_poster(context, expected_pages=pages)
@@ -193,7 +200,14 @@ def _build_poster(
             report.as_dict(),
             fits=rendered.fits,
         )
-    except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
+    except (
+        PosterError,
+        FontError,
+        PrepressError,
+        TemplateMetadataError,
+        QrError,
+        CardError,
+    ) as error:
         return PosterResult(job, False, error=str(error), field=getattr(error, "field", None))
     except TemplateSyntaxError as error:
         where = f"templates/{error.name}:{error.lineno}" if error.name else f"line {error.lineno}"
@@ -317,9 +331,8 @@ def _build_campaign(
 
     to_build = []
     for job in poster_jobs:
-        refusal = _refusal(
-            job, contact_checks[job.placement_id, job.design_id], final, setup.profile
-        )
+        profile = PROFILES["digital"] if job.format.is_pixel else setup.profile  # cards: screens
+        refusal = _refusal(job, contact_checks[job.placement_id, job.design_id], final, profile)
         if refusal:
             results.append(PosterResult(job, False, error=refusal, refused=True))
             on_result(results[-1])
@@ -511,7 +524,12 @@ def _previous_entries(folder: Path) -> dict[str, dict]:
 def _intact(folder: Path, entry: dict) -> bool:
     """The file the manifest lists is there and has the bytes it says."""
     path = folder / entry["file"]
-    return path.is_file() and sha256(path.read_bytes()) == entry.get("sha256")
+    companions = [entry[key] for key in ("jpeg", "post_text") if isinstance(entry.get(key), str)]
+    return (
+        path.is_file()
+        and sha256(path.read_bytes()) == entry.get("sha256")
+        and all((folder / name).is_file() for name in companions)
+    )
 
 
 def _unchanged(job: PosterJob, entry: dict) -> PosterResult:
@@ -519,6 +537,7 @@ def _unchanged(job: PosterJob, entry: dict) -> PosterResult:
         job, True, entry["file"], entry.get("pages", 0), entry.get("sha256"),
         warnings=list(entry.get("warnings", [])), preflight=entry.get("preflight"),
         inputs=entry.get("inputs"), unchanged=True, profile=entry.get("profile"),
+        extra={k: entry[k] for k in ("jpeg", "post_text", "pixels") if k in entry},
     )  # fmt: skip
 
 
@@ -566,9 +585,11 @@ def _record(
 def _remove_stale(folder: Path, filename: str, pages: int | None) -> None:
     """A poster that fails now must not leave its outdated PDF where it could be printed."""
     from .proofs import preview_paths
+    from .social import companion_names
 
     pages = pages if isinstance(pages, int) and pages > 0 else 1
-    for path in (folder / filename, *preview_paths(folder, filename, pages)):
+    companions = [folder / name for name in companion_names(filename)]
+    for path in (folder / filename, *preview_paths(folder, filename, pages), *companions):
         path.unlink(missing_ok=True)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from .formats import BLEED_MM, CAP_HEIGHT_EM, CAP_HEIGHT_PER_M_MM, SAFE_MARGIN_MM, PaperFormat
+from .formats import CAP_HEIGHT_EM, CAP_HEIGHT_PER_M_MM, SAFE_MARGIN_MM, PaperFormat
 
 # The roles of the type scale. Each is read from a share of the poster's viewing
 # distance (the headline and the numbers from all of it, small print as one walks up).
@@ -194,7 +194,7 @@ def geometry(
     return Geometry(
         width=width,
         height=height,
-        bleed=BLEED_MM,
+        bleed=paper.bleed_mm,  # none on a screen format
         unit=unit,
         margin=max(safe, 6 * unit),
         safe=safe,

@@ -291,7 +291,7 @@ def formats_that_hold(context: PosterContext) -> list[str]:
             if paper == context.job.format:
                 continue
             job = replace(context.job, format=paper)
-            trial = PosterContext(job, context.campaign, context.project, {}, context.print_setup)
+            trial = type(context)(job, context.campaign, context.project, {}, context.print_setup)
             if fits_at_smallest(trial, meta.pages):
                 held.append(paper.label)
     return held
@@ -421,9 +421,7 @@ def _elements_with(root, attribute: str):
 
 def _images(root):
     for box in _descendants(root):
-        if isinstance(box, boxes.ReplacedBox) and "block-image" in (
-            box.element.get("class") or ""
-        ):
+        if isinstance(box, boxes.ReplacedBox) and "block-image" in (box.element.get("class") or ""):
             yield box
 
 

@@ -93,8 +93,8 @@ def write_previews(folder: Path, entries: list[dict], dpi: int = PREVIEW_DPI) ->
     written: list[Path] = []
     for entry in entries:
         file = entry.get("file")
-        if not isinstance(file, str):
-            continue
+        if not isinstance(file, str) or not file.endswith(".pdf"):
+            continue  # a social-media card's PNG is its own preview
         pdf_path = folder / file
         if not pdf_path.is_file():
             LOGGER.warning("no preview for %s: the file is missing", file)
@@ -278,10 +278,12 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path) -> Path:
         status, status_class = preflight_status(entry.get("preflight"))
         pdf_path = folder / entry["file"]
         thumbnail, sides = _thumbnail(folder, entry["file"]) if pdf_path.is_file() else (None, 1)
+        pixels = entry.get("pixels")  # a social-media card, beside the posters
+        shown = f" · card {pixels[0]} × {pixels[1]} px" if _is_card(entry) else ""
         cards.append(
             {
                 "file_parts": entry["file"].split("_"),
-                "format": entry.get("format", "?") + (" · two-sided" if sides == 2 else ""),
+                "format": entry.get("format", "?") + (" · two-sided" if sides == 2 else "") + shown,
                 "languages": _languages_label(entry.get("languages") or []),
                 "quantity": entry.get("quantity", 0),
                 "status": status,
@@ -297,7 +299,7 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path) -> Path:
         draft=bool(manifest.get("draft")),
         review_note=manifest.get("review_note"),
         posters=cards,
-        total_prints=sum(_quantity(entry) for entry in posters),
+        total_prints=sum(_quantity(entry) for entry in posters if not _is_card(entry)),
         sheets=list(_chunks(cards, POSTERS_PER_PROOF_PAGE)),
     )
     fetcher = ProjectURLFetcher(project, context=PROOF_SHEET)
@@ -319,6 +321,10 @@ def _thumbnail(folder: Path, file: str) -> tuple[str, int]:
     The build's workers render the previews, so the proof sheet only scales
     them down; a PDF without fresh previews is rendered here.
     """
+    if not file.endswith(".pdf"):  # a card: its PNG is the picture
+        with Image.open(folder / file) as card:
+            images, sides = [card.convert("RGB")], 1
+        return _jpeg_data_url(_side_by_side(images)), sides
     with open_pdf(folder / file) as document:
         sides = len(document)
         pngs = preview_paths(folder, file, min(sides, 2))
@@ -327,13 +333,20 @@ def _thumbnail(folder: Path, file: str) -> tuple[str, int]:
         else:
             scale = THUMBNAIL_PX / max(document[0].get_size())
             images = [document[i].render(scale=scale).to_pil() for i in range(len(pngs))]
-    image = _side_by_side(images)
-    image.thumbnail((THUMBNAIL_PX * len(images), THUMBNAIL_PX), reducing_gap=2.0)
+    return _jpeg_data_url(_side_by_side(images), len(images)), sides
+
+
+def _is_card(entry: dict) -> bool:
+    return isinstance(entry.get("pixels"), list) and len(entry["pixels"]) == 2
+
+
+def _jpeg_data_url(image: Image.Image, count: int = 1) -> str:
+    image.thumbnail((THUMBNAIL_PX * count, THUMBNAIL_PX), reducing_gap=2.0)
     # JPEG: WeasyPrint embeds it as it is, where a PNG would be decoded and
     # compressed again, which made the proof sheet a third of a build's time.
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="JPEG", quality=85)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode(), sides
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def _side_by_side(images: list[Image.Image]) -> Image.Image:
@@ -395,6 +408,7 @@ def write_order_sheet(folder: Path, manifest: dict) -> Path:
     UTF-8 without a byte-order mark; the sizes use "×".
     """
     posters = [e for e in manifest.get("posters", []) if isinstance(e, dict) and e.get("file")]
+    posters = [e for e in posters if not _is_card(e)]  # cards are posted, not printed
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(ORDER_HEADER)
