@@ -421,7 +421,9 @@ def _elements_with(root, attribute: str):
 
 def _images(root):
     for box in _descendants(root):
-        if isinstance(box, boxes.ReplacedBox) and "block-image" in (box.element.get("class") or ""):
+        if isinstance(box, boxes.ReplacedBox) and "block-image" in (
+            box.element.get("class") or ""
+        ):
             yield box
 
 
