@@ -34,6 +34,9 @@ ROLE_READING_SHARE: dict[str, float] = {
     "label": 0.2,
 }
 ROLES = tuple(ROLE_READING_SHARE)
+# On a social-media card every text is read from the same arm's length: small print
+# is set no smaller than this share of the card's distance.
+PHONE_READING_SHARE = 0.3
 # How far above its floor a role is designed: the room it has to shrink into.
 ROLE_BOOST: dict[str, float] = {
     "headline": 1.12,
@@ -70,7 +73,10 @@ def scale_group(role: str, rank: int) -> str:
 
 def floor_mm(paper: PaperFormat, role: str, distance_m: float | None = None) -> float:
     """The smallest legible size of ``role``: 25 mm of capital height per 3 m."""
-    distance = (distance_m or paper.viewing_distance_m) * ROLE_READING_SHARE[role]
+    share = ROLE_READING_SHARE[role]
+    if paper.is_pixel:  # a phone is read from where it is held: no walking up to it
+        share = max(share, PHONE_READING_SHARE)
+    distance = (distance_m or paper.viewing_distance_m) * share
     return distance * CAP_HEIGHT_PER_M_MM / CAP_HEIGHT_EM
 
 
