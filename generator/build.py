@@ -134,11 +134,10 @@ def seed_fits(
 ) -> dict:
     """The scales a family's seed needs, when the seed itself is not being built."""
     from .pdf import font_config, render_poster
-    from .social import CardContext
-    from .templating import PosterContext
+    from .social import context_type
 
     font_config()
-    make = CardContext if seed.format.is_pixel else PosterContext  # a card's lead number
+    make = context_type(seed)  # a social-media card sets its lead number large
     try:
         with poster_limits(limits):
             return render_poster(make(seed, campaign, project, print_setup=setup)).fits

@@ -73,6 +73,11 @@ class CardContext(PosterContext):
         return values
 
 
+def context_type(job) -> type[PosterContext]:
+    """The context a job is laid out with: a card's, or a poster's."""
+    return CardContext if job.format.is_pixel else PosterContext
+
+
 @dataclass(frozen=True)
 class PrintedText:
     """One text as the card prints it (from the rendered HTML)."""

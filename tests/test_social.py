@@ -234,3 +234,10 @@ def test_reviewed_card_loses_its_mark_and_its_draft_files(built):
     assert not text.startswith("DRAFT") and "Alt text (lo): DRAFT" not in text
     for name in (draft.file, *(Path(draft.file).with_suffix(s).name for s in (".jpg", ".txt"))):
         assert not (folder / name).exists(), name
+
+
+def test_validate_layout_lays_cards_out_as_build_does():
+    from generator.layout_check import check_layout
+
+    loaded = load_campaign(SAMPLE, PROJECT)
+    assert check_layout(loaded, PROJECT, only=["boten-mohan_social-card_square_*"]) == []
