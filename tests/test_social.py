@@ -241,3 +241,14 @@ def test_validate_layout_lays_cards_out_as_build_does():
 
     loaded = load_campaign(SAMPLE, PROJECT)
     assert check_layout(loaded, PROJECT, only=["boten-mohan_social-card_square_*"]) == []
+
+
+def test_poster_preflight_of_a_folder_with_cards(built):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    _, _, folder, _ = built
+    outcome = CliRunner().invoke(main, ["preflight", str(folder)])
+    assert outcome.exception is None or isinstance(outcome.exception, SystemExit), outcome.output
+    assert "border-sign_A3" in outcome.output and "social-card" not in outcome.output
