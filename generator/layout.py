@@ -178,6 +178,8 @@ class Geometry:
             "gap-l": 1.6 * g,
             "top-in-bleed": self.bleed + self.safe + 0.5 * g,  # tall marks stay in the safe area
             "icon": self.type.size("message") * 2.6,
+            "icon-room": self.type.size("message") * 2.6 + g,
+            "icon-half-out": -self.type.size("message") * 1.3,
             "pictogram": self.type.size("subheadline") * 4.2,
             "logo": self.type.size("place") * 3.4,
             "rule": max(0.3, self.unit * 0.12),

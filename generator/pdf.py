@@ -349,6 +349,11 @@ def measure_sheets(document) -> list[SheetMeasure]:
             # Not all of what is left scales with the gaps (the bleed, the safe area).
             gaps = max(0.0, used - covered) * GAP_SHARE
             overflow = (content_bottom - bottom) / PX_PER_MM
+            # A column whose rows need more than the height it was given (flex lines
+            # in WeasyPrint take the height of their first item) overflows as well.
+            for column in _elements_with(sheet, "data-column"):
+                rows = sum(_unwrap(child).margin_height() for child in column.children)
+                overflow = max(overflow, (rows - column.height) / PX_PER_MM)
             sheets.append(SheetMeasure(overflow, texts, heights, gaps))
     return sheets
 
@@ -421,9 +426,7 @@ def _elements_with(root, attribute: str):
 
 def _images(root):
     for box in _descendants(root):
-        if isinstance(box, boxes.ReplacedBox) and "block-image" in (
-            box.element.get("class") or ""
-        ):
+        if isinstance(box, boxes.ReplacedBox) and "block-image" in (box.element.get("class") or ""):
             yield box
 
 

@@ -85,13 +85,20 @@ def _read_metadata(path: Path, _stamp: int, template: str) -> TemplateMetadata:
         known = ", ".join(FORMAT_NAMES)
         raise TemplateMetadataError(f"{shown}: formats must be a list of {known}")
     orientations = data.get("orientations", ["portrait", "landscape"])
-    if not isinstance(orientations, list) or not orientations or not set(orientations) <= {
-        "portrait",
-        "landscape",
-    }:
+    if (
+        not isinstance(orientations, list)
+        or not orientations
+        or not set(orientations)
+        <= {
+            "portrait",
+            "landscape",
+        }
+    ):
         raise TemplateMetadataError(f"{shown}: orientations must list portrait, landscape")
     distance = data.get("viewing_distance_m")
-    if distance is not None and (not isinstance(distance, int | float) or not 0.2 <= distance <= 20):
+    if distance is not None and (
+        not isinstance(distance, int | float) or not 0.2 <= distance <= 20
+    ):
         raise TemplateMetadataError(f"{shown}: viewing_distance_m must be 0.2 to 20 (metres)")
     bottom = data.get("safe_bottom_mm", 0.0)
     if not isinstance(bottom, int | float) or not 0 <= bottom <= 300:
@@ -340,7 +347,11 @@ class PosterContext:
         key = f"number-{contact.id}"
         size, floor = text_size(self.geometry.type, self.fits, "number", 0, key, "en")
         self.raw_texts[(key, "en")] = contact.number
-        self.text_fields[(key, "en")] = ("contacts", self.campaign.contacts.index(contact), "number")
+        self.text_fields[(key, "en")] = (
+            "contacts",
+            self.campaign.contacts.index(contact),
+            "number",
+        )
         return Text(key, "en", contact.number, "number", 0, size, floor, "")
 
     def _contact_columns(self, contacts) -> int:

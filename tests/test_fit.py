@@ -294,7 +294,6 @@ def test_a_scale_passed_on_from_another_format_is_raised_to_this_formats_floor(p
     # A scale from the family's largest poster may be below a smaller format's floor:
     # the texts are set at the floor (they still fit there), never below it.
     from generator.layout import GROUP
-
     from generator.pdf import render_poster
     from generator.plan import plan
     from generator.templating import PosterContext

@@ -203,6 +203,17 @@ def test_screen_formats_have_no_bleed():
     assert PaperFormat("A4", "portrait").extension == ".pdf"
 
 
+def test_poster_preflight_of_a_folder_with_cards(built):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    _, _, folder, _ = built
+    outcome = CliRunner().invoke(main, ["preflight", str(folder)])
+    assert outcome.exception is None or isinstance(outcome.exception, SystemExit), outcome.output
+    assert "border-sign_A3" in outcome.output and "social-card" not in outcome.output
+
+
 def _pink_share(path: Path) -> float:
     with Image.open(path) as image:
         width, height = image.size
@@ -241,14 +252,3 @@ def test_validate_layout_lays_cards_out_as_build_does():
 
     loaded = load_campaign(SAMPLE, PROJECT)
     assert check_layout(loaded, PROJECT, only=["boten-mohan_social-card_square_*"]) == []
-
-
-def test_poster_preflight_of_a_folder_with_cards(built):
-    from click.testing import CliRunner
-
-    from generator.cli import main
-
-    _, _, folder, _ = built
-    outcome = CliRunner().invoke(main, ["preflight", str(folder)])
-    assert outcome.exception is None or isinstance(outcome.exception, SystemExit), outcome.output
-    assert "border-sign_A3" in outcome.output and "social-card" not in outcome.output
