@@ -28,7 +28,7 @@ from pathlib import Path
 from PIL import Image, ImageCms
 
 from .formats import PaperFormat
-from .layout import text_size
+from .layout import Geometry, TypeScale, text_size
 from .pdfium_access import open_pdf
 from .templating import PosterContext
 
@@ -37,6 +37,9 @@ MAX_BYTES = 1_000_000
 JPEG_QUALITIES = (94, 90, 86)  # the best that keeps under MAX_BYTES; below 86 marks blur
 PNG_COLOURS = 256  # a PNG too large is quantised to a palette of this many colours
 SRGB_NAME = "sRGB"
+# A story's type is designed up to this much larger than a square's (see CardContext).
+TALL_GROWTH = 1.2
+GROWING_ROLES = ("headline", "number", "subheadline", "message", "cta")  # not the small print
 # The link preview sets its hotline beside the headline, in this share of the width.
 WIDE_HOTLINE_SHARE = 0.38
 CARD_FILES = ("jpeg", "post_text")  # the manifest keys of a card's companion files
@@ -50,6 +53,20 @@ def srgb_profile() -> bytes:
 class CardContext(PosterContext):
     """A poster context whose design shows ONE number large: the first contact's
     number is set at the headline's size, the others at the numbers' size."""
+
+    def _geometry(self) -> Geometry:
+        """A taller card has room to spare: its texts, not its small print, are designed
+        larger (the fit still shrinks them, never below the floors), by the fourth root
+        of its height over its width, at most ``TALL_GROWTH`` (a story: 1.15)."""
+        g = super()._geometry()
+        growth = min(TALL_GROWTH, max(1.0, (g.height / g.width) ** 0.25))
+        if growth == 1.0:
+            return g
+        sizes = {
+            role: size * (growth if role in GROWING_ROLES else 1.0)
+            for role, size in g.type.sizes.items()
+        }
+        return replace(g, type=TypeScale(sizes, g.type.floors))
 
     def headline_measure_mm(self) -> float:
         g = self.geometry
