@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 
+from markupsafe import Markup
 from PIL import Image, ImageCms
 
 from .formats import PaperFormat
@@ -154,7 +155,7 @@ class _PrintedTexts(HTMLParser):
             return
         if self._open and self._depth == self._open_depth:
             text_id, lang, role, parts = self._open.pop()
-            text = " ".join("".join(parts).replace("\u200b", "").replace("\u2060", "").split())
+            text = _plain("".join(parts))
             self.found.append(PrintedText(text_id, lang, role, text))
         self._depth -= 1
 
@@ -274,8 +275,8 @@ def post_text(
     for lang in languages:
         lines = [t.text for t in texts if t.lang == lang and t.role in MESSAGE_ROLES]
         for contact in contacts:
-            number = contact["number"].text
-            name = next((t.text for t in contact["name"] if t.lang == lang), "")
+            number = _plain(contact["number"].text)
+            name = next((_plain(t.text) for t in contact["name"] if t.lang == lang), "")
             lines.append(f"{number} {name}: {tel_link(number)}".replace("  ", " "))
         blocks.append("\n".join(lines))
     if tags:
@@ -283,6 +284,12 @@ def post_text(
     alts = alt_texts(texts, logos, languages, draft)
     blocks.append("\n".join(f"Alt text ({lang}): {alt}" for lang, alt in alts.items()))
     return "\n\n".join(blocks) + "\n"
+
+
+def _plain(text) -> str:
+    """A typeset text as one types it: no markup, no inserted break opportunities."""
+    plain = Markup(text).striptags() if isinstance(text, Markup) else str(text)
+    return " ".join(plain.replace("\u200b", "").replace("\u2060", "").split())
 
 
 def companion_names(filename: str) -> list[str]:

@@ -166,6 +166,8 @@ def test_built_cards_files_manifest_and_post_text(built):
         assert "#SafeMigration #StopTrafficking" in text
         assert "Alt text (lo):" in text and "Alt text (zh-Hans):" in text
         assert "出国务工，安全第一" in text  # the Chinese headline, in its own block
+        assert "\u200b" not in text and "\u2060" not in text  # as typed, not as typeset
+        assert "ສາຍດ່ວນຊາວໜຸ່ມ 24 ຊົ່ວໂມງ: tel:1554" in text
     # no PDF and no preview beside a card: its PNG is the picture
     assert not list(folder.glob("*social-card*.pdf"))
     assert not list(folder.glob("*social-card*-p2.png"))
