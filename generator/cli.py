@@ -237,6 +237,9 @@ def _summary(result, seconds: float) -> None:
     if setup is not None:
         icc = f", output intent {setup.icc.description}" if setup.icc else ""
         console.print(f"  profile [bold]{setup.profile.name}[/bold]: {setup.profile.summary}{icc}")
+    cards = sum(1 for r in outcomes if r.job.format.is_pixel)
+    if cards:  # whatever the profile: screens take sRGB
+        console.print(f"  {cards} social-media cards: sRGB PNG and JPEG, each with its post text")
     checked = [r.preflight for r in outcomes if r.preflight]
     if checked:
         passed = sum(1 for p in checked if p.get("ok"))
@@ -342,7 +345,8 @@ def list_posters(campaigns, only, as_json, project) -> None:
                 str(job.quantity),
             )
         out.print(table)
-        out.print(f"{len(rows)} posters, {sum(job.quantity for _, job in rows)} prints")
+        prints = sum(job.quantity for _, job in rows if not job.format.is_pixel)  # cards: posted
+        out.print(f"{len(rows)} posters, {prints} prints")
     sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
 
 
