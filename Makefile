@@ -7,7 +7,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: posters test lint bench setup system-deps clean
+.PHONY: posters test lint bench serve setup system-deps clean
 
 posters: setup
 	$(BIN)/poster build
@@ -20,8 +20,12 @@ lint: setup
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/ruff format --check generator tests bench
 
+# The browser workspace on http://127.0.0.1:8000 (PORT=..., CAMPAIGNS=... to choose).
+serve: setup
+	$(BIN)/poster serve $(CAMPAIGNS) $(if $(PORT),--port $(PORT))
+
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 setup: system-deps $(STAMP)
 
@@ -31,7 +35,7 @@ system-deps:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,cluster]'
 	touch $(STAMP)
 
 clean:

@@ -12,15 +12,16 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import queue
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cluster import worker_lost
 from .content import contact_state, placement_contacts
-from .inputs import job_key, templates_digest
+from .inputs import job_key, poster_assets, templates_digest
 from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, out_of_memory, poster_limits
 from .output import (
     build_lock,
@@ -30,12 +31,27 @@ from .output import (
     write_atomically,
     write_manifest,
 )
+from .placeholders import describe, placeholder_assets
 from .plan import PosterJob, fit_seeds, plan, select
 from .profiles import PROFILES, PrintProfile, PrintSetup, ProfileError, resolve_print
 from .schema import Campaign, LoadedCampaign
 from .schema.loader import field_location
 
 LOGGER = logging.getLogger(__name__)
+
+# What stops a poster, as the build's summary names it (PosterResult.reasons).
+REASONS = {
+    "final": "drafts under --final; these texts await review by native speakers",
+    "draft-mark": "drafts under a profile without transparency (for the DRAFT mark); "
+    "these texts await review",
+    "unverified": "press profile and a contact with no verification date",
+    "fit": "a text does not fit",
+    "preflight": "preflight errors",
+    "pictures": "an image or QR code unusable at its printed size",
+    "placeholder": "press profile and placeholder assets; replace them with the real files, "
+    "or set print.allow_placeholders: true for proofs",
+}
+FIT_FAILURE = "does not fit"  # in each message of pdf.py's fit loop giving up
 
 
 @dataclass
@@ -53,7 +69,10 @@ class PosterResult:
     unchanged: bool = False  # inputs as in the last build: not rebuilt
     fits: dict | None = None  # scales of the shrunk texts, passed on to the family
     refused: bool = False  # not built: a draft in a --final build, or unverified for press
+    # Why it was refused or failed: a key of REASONS → the texts, contacts or errors at fault.
+    reasons: dict[str, list[str]] = field(default_factory=dict)
     contact_warnings: list[str] = field(default_factory=list)  # as of the day of the build
+    placeholders: list[str] = field(default_factory=list)  # stand-in assets it shows
     profile: str | None = None  # the print profile it was made with
     extra: dict = field(default_factory=dict)  # a card's JPEG, post text and pixels
     field: tuple | None = None  # the campaign field a failure comes from, for its line
@@ -73,6 +92,7 @@ class PosterResult:
             "preflight": self.preflight,
             "warnings": self.warnings,
             "inputs": self.inputs,
+            "placeholders": self.placeholders,
             **self.extra,
             **_content_fields(job, self.contact_warnings),
         }
@@ -183,9 +203,12 @@ def _build_poster(
             picture_errors
         )
         if errors:
+            reasons = {"preflight": list(report.errors)} if report.errors else {}
+            reasons |= {"pictures": picture_errors} if picture_errors else {}
             return PosterResult(
-                job, False, error="; ".join(errors), warnings=warnings, preflight=report.as_dict()
-            )
+                job, False, error="; ".join(errors), warnings=warnings,
+                preflight=report.as_dict(), reasons=reasons,
+            )  # fmt: skip
         write_atomically(folder / job.filename, prepared.pdf)
         render_previews(folder, job.filename, prepared.pdf)  # here, in parallel
         return PosterResult(
@@ -207,7 +230,11 @@ def _build_poster(
         QrError,
         CardError,
     ) as error:
-        return PosterResult(job, False, error=str(error), field=getattr(error, "field", None))
+        fit = isinstance(error, PosterError) and FIT_FAILURE in str(error)
+        return PosterResult(
+            job, False, error=str(error), field=getattr(error, "field", None),
+            reasons={"fit": [str(error)]} if fit else {},
+        )  # fmt: skip
     except TemplateSyntaxError as error:
         where = f"templates/{error.name}:{error.lineno}" if error.name else f"line {error.lineno}"
         return PosterResult(job, False, error=f"template error in {where}: {error.message}")
@@ -291,12 +318,25 @@ def build_campaign(
         )  # fmt: skip
 
 
+def _with_placeholders(on_result: Callable[[PosterResult], None], placeholders: dict):
+    """Say which stand-in assets each poster shows, before it is reported."""
+
+    def report(result: PosterResult) -> None:
+        result.placeholders = placeholders.get(result.job.filename, [])
+        on_result(result)
+
+    return report
+
+
 def _locating(loaded: LoadedCampaign, on_result: Callable[[PosterResult], None]):
     """Put the file, line and field in front of a failure that comes from one field."""
 
     def report(result: PosterResult) -> None:
         if not result.ok and result.field and result.error:
-            result.error = f"{field_location(loaded, result.field)}: {result.error}"
+            located = f"{field_location(loaded, result.field)}: {result.error}"
+            for reason, details in result.reasons.items():
+                result.reasons[reason] = [located if d == result.error else d for d in details]
+            result.error = located
             result.field = None
         on_result(result)
 
@@ -321,6 +361,12 @@ def _build_campaign(
     contact_checks = _contact_checks(campaign, today)
     remove_leftovers(folder)
     planned = plan(campaign)
+    stand_ins = placeholder_assets(project)
+    placeholders = {
+        job.filename: [path for path in poster_assets(job, campaign) if path in stand_ins]
+        for job in planned
+    }
+    on_result = _with_placeholders(on_result, placeholders)
     poster_jobs = select(planned, only)
     seeds = fit_seeds(planned, campaign)
     templates = templates_digest(project)
@@ -330,10 +376,18 @@ def _build_campaign(
 
     to_build = []
     for job in poster_jobs:
+        refused_stand_ins = (
+            []
+            if campaign.print.allow_placeholders
+            else [describe(path, stand_ins[path]) for path in placeholders[job.filename]]
+        )
         profile = PROFILES["digital"] if job.format.is_pixel else setup.profile  # cards: screens
-        refusal = _refusal(job, contact_checks[job.placement_id, job.design_id], final, profile)
+        refusal, reasons = _refusals(
+            job, contact_checks[job.placement_id, job.design_id], final, profile,
+            refused_stand_ins,
+        )  # fmt: skip
         if refusal:
-            results.append(PosterResult(job, False, error=refusal, refused=True))
+            results.append(PosterResult(job, False, error=refusal, refused=True, reasons=reasons))
             on_result(results[-1])
             continue
         entry = previous.get(job.filename)
@@ -349,11 +403,18 @@ def _build_campaign(
     # worker of its own when there is a memory limit, unless jobs=1 says otherwise.
     alone = len(to_build) <= 1 and not (limits and limits.memory_mb)
     own = executor is None
+    shared = None
     if own:
         pooled = workers > 1 and not alone and to_build
-        executor = ProcessPoolExecutor(min(workers, len(to_build))) if pooled else _Inline()
+        if pooled:  # the campaign goes to each worker once, not with every poster
+            shared = _Shared(campaign, setup)
+            executor = ProcessPoolExecutor(
+                min(workers, len(to_build)), initializer=_Shared.keep, initargs=(shared,)
+            )
+        else:
+            executor = _Inline()
     try:
-        calls = _Calls(executor, campaign, project, folder, keys, setup, limits)
+        calls = _Calls(executor, campaign, project, folder, keys, setup, limits, shared)
         for result in calls.run(to_build, seeds):
             results.append(result)
             on_result(result)
@@ -405,20 +466,28 @@ class _Calls:
     A poster whose worker died is tried again alone (``limits.Recovery``).
     """
 
-    def __init__(self, executor, campaign, project, folder, keys, setup, limits):
-        self.executor, self.recovery = executor, Recovery()
+    def __init__(self, executor, campaign, project, folder, keys, setup, limits, shared=None):
+        self.executor, self.recovery, self.shared = executor, Recovery(), shared
         self.campaign, self.project, self.folder = campaign, project, folder
         self.keys, self.setup, self.limits = keys, setup, limits
         self.pending: dict[Future, tuple[PosterJob, PosterJob | None, tuple]] = {}
+        # Futures as they finish, in order: waiting on all pending futures for each
+        # result would make a build of N posters take N² steps.
+        self.finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
+
+    def _submit(self, call: tuple, job: PosterJob, seed: PosterJob | None) -> None:
+        sent = self.shared.packed(call) if self.shared else call
+        future = self.recovery.submit(self.executor, *sent)
+        self.pending[future] = (job, seed, call)
+        future.add_done_callback(self.finished.put)
 
     def _poster(self, job: PosterJob, fits: dict | None, seed: PosterJob | None = None) -> None:
         args = (job, self.campaign, self.project, self.folder, self.keys[job.filename])
-        call = (build_poster, *args, self.setup, fits, self.limits)
-        self.pending[self.recovery.submit(self.executor, *call)] = (job, seed, call)
+        self._submit((build_poster, *args, self.setup, fits, self.limits), job, seed)
 
     def _seed_fits(self, seed: PosterJob) -> None:
         call = (seed_fits, seed, self.campaign, self.project, self.setup, self.limits)
-        self.pending[self.recovery.submit(self.executor, *call)] = (seed, seed, call)
+        self._submit(call, seed, seed)
 
     def run(self, to_build: list[PosterJob], seeds: dict[str, PosterJob]) -> Iterator[PosterResult]:
         members: dict[PosterJob, list[PosterJob]] = {}
@@ -435,37 +504,74 @@ class _Calls:
                 self._seed_fits(seed)
         try:
             while self.pending:
-                done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    job, seed, call = self.pending.pop(future)
-                    outcome = self._outcome(future, job, call)
-                    if isinstance(outcome, PosterResult):
-                        yield outcome
-                    if seed is None:
-                        continue  # a member's own result
-                    fits = outcome.fits if isinstance(outcome, PosterResult) else outcome
-                    for member in members[seed]:
-                        self._poster(member, fits or {})
+                future = self.finished.get()
+                job, seed, call = self.pending.pop(future)
+                outcome = self._outcome(future, job, call)
+                if isinstance(outcome, PosterResult):
+                    yield outcome
+                if seed is None:
+                    continue  # a member's own result
+                fits = outcome.fits if isinstance(outcome, PosterResult) else outcome
+                for member in members[seed]:
+                    self._poster(member, fits or {})
         finally:
             self.recovery.close()
 
     def _outcome(self, future: Future, job: PosterJob, call: tuple):
-        """The call's result; if its worker died, the result of trying it again alone."""
+        """The call's result; if its worker died (a local worker, or on a cluster a task
+        whose workers kept dying), the result of trying it again alone."""
         fits_only = call[0] is seed_fits
         try:
             return future.result()
-        except BrokenProcessPool:
+        except Exception as error:
+            if not worker_lost(error):  # the worker could not even start this call
+                if fits_only:
+                    return {}
+                return PosterResult(
+                    job, False, error=f"unexpected {type(error).__name__}: {error}",
+                    detail=traceback.format_exc(),
+                )  # fmt: skip
             outcome = self.recovery.run(*call)
             if outcome is None:
                 return {} if fits_only else PosterResult(job, False, error=WORKER_DIED)
             return outcome
-        except Exception as error:  # the worker could not even start this call
-            if fits_only:
-                return {}
-            return PosterResult(
-                job, False, error=f"unexpected {type(error).__name__}: {error}",
-                detail=traceback.format_exc(),
-            )  # fmt: skip
+
+
+_KEPT: dict[str, tuple[Campaign, PrintSetup]] = {}  # in a pool's worker: its build's
+
+
+class _Shared:
+    """The campaign and print setup of a build, handed to each worker of its pool once
+    (the pool's initializer) rather than pickled with every poster: a campaign of
+    2,000 posters is half a megabyte, which made each poster's call cost grow with
+    the campaign. A call refers to them by this object's key."""
+
+    def __init__(self, campaign: Campaign, setup: PrintSetup):
+        self.key = f"{os.getpid()}-{id(campaign)}-{id(setup)}"
+        self.campaign, self.setup = campaign, setup
+
+    def keep(self) -> None:
+        """In a new worker: keep this build's campaign and setup."""
+        _KEPT.clear()
+        _KEPT[self.key] = (self.campaign, self.setup)
+
+    def packed(self, call: tuple) -> tuple:
+        """``call`` with the campaign and setup replaced by references to them."""
+        function, *args = call
+        refs = [_Kept(self.key, 0) if a is self.campaign else
+                _Kept(self.key, 1) if a is self.setup else a for a in args]  # fmt: skip
+        return (_unpacked, function, *refs)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    key: str
+    index: int  # 0: the campaign, 1: the print setup
+
+
+def _unpacked(function, *args):
+    """In a worker: ``function`` called with the kept campaign and setup put back."""
+    return function(*(_KEPT[a.key][a.index] if isinstance(a, _Kept) else a for a in args))
 
 
 class _Inline(Executor):
@@ -494,25 +600,36 @@ def _contact_checks(campaign: Campaign, today: dt.date) -> dict[tuple[str, str],
     }
 
 
-def _refusal(job: PosterJob, contacts: list, final: bool, profile: PrintProfile) -> str | None:
-    """Why this build must not make this poster, or None."""
-    reasons = []
+def _refusals(
+    job: PosterJob, contacts: list, final: bool, profile: PrintProfile, placeholders: list[str]
+) -> tuple[str | None, dict[str, list[str]]]:
+    """Why this build must not make this poster: the message (None: it may), and its
+    details per reason (a key of REASONS)."""
+    messages, reasons = [], {}
     if final and job.draft:
         shown = "; ".join(job.held_back[:5])
         more = len(job.held_back) - 5
         shown += f"; and {more} more (see: poster status)" if more > 0 else ""
-        reasons.append(f"refused by --final, {len(job.held_back)} texts await review: {shown}")
+        messages.append(f"refused by --final, {len(job.held_back)} texts await review: {shown}")
+        reasons["final"] = list(job.held_back)
     if job.draft and not profile.transparency:
-        reasons.append(
+        messages.append(
             f"refused for {profile.name}: the DRAFT mark is translucent, which "
             f"{profile.pdf_x} forbids; build drafts with 'press' (PDF/X-4), or have "
             "the texts reviewed"
         )
-    unverified = [state for state in contacts if not state.verified]
+        reasons["draft-mark"] = list(job.held_back)
+    unverified = [state.describe() for state in contacts if not state.verified]
     if profile.is_press and unverified:
-        shown = "; ".join(state.describe() for state in unverified)
-        reasons.append(f"refused for press: {shown}")
-    return " / ".join(reasons) or None
+        messages.append(f"refused for press: {'; '.join(unverified)}")
+        reasons["unverified"] = unverified
+    if profile.is_press and placeholders:
+        messages.append(
+            f"refused for press: placeholder assets {'; '.join(placeholders)}: replace them, "
+            "or set print.allow_placeholders: true for proofs"
+        )
+        reasons["placeholder"] = placeholders
+    return " / ".join(messages) or None, reasons
 
 
 def _previous_entries(folder: Path) -> dict[str, dict]:
@@ -583,12 +700,13 @@ def _record(
 
 def _remove_stale(folder: Path, filename: str, pages: int | None) -> None:
     """A poster that fails now must not leave its outdated PDF where it could be printed."""
-    from .proofs import preview_paths
+    from .proofs import preview_paths, thumbnail_path
     from .social import companion_names
 
     pages = pages if isinstance(pages, int) and pages > 0 else 1
+    stale = (folder / filename, *preview_paths(folder, filename, pages))
     companions = [folder / name for name in companion_names(filename)]
-    for path in (folder / filename, *preview_paths(folder, filename, pages), *companions):
+    for path in (*stale, thumbnail_path(folder, filename), *companions):
         path.unlink(missing_ok=True)
 
 
@@ -596,7 +714,8 @@ def _write_proofs(folder: Path, manifest: dict, project: Path, changed: bool) ->
     """Previews (each redrawn only when out of date), and the proof sheet and print order
     when a poster changed or they are missing: an unchanged rebuild never imports WeasyPrint.
     """
-    from .proofs import ORDER_SHEET, PROOF_SHEET, write_order_sheet, write_previews
+    from .print_order import write_order_sheet
+    from .proofs import ORDER_SHEET, PROOF_SHEET, write_previews
 
     if not manifest["posters"]:
         return

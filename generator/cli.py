@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -31,8 +31,10 @@ from .schema import CampaignError, LoadedCampaign, json_schema, load_campaign
 
 EXIT_OK, EXIT_POSTERS_FAILED, EXIT_INVALID = 0, 1, 2
 
-console = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False)
+# No emoji codes: ":100:" of "file.yaml:100:9" would print as an emoji. Every value from a
+# campaign, a file name or a message goes through escape(), so "[...]" in it is never markup.
+console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out = Console(highlight=False, emoji=False)
 
 
 def _campaign_files(project: Path, given: tuple[str, ...]) -> list[Path]:
@@ -55,7 +57,7 @@ def _load_all(project: Path, given: tuple[str, ...]) -> tuple[list[LoadedCampaig
         except CampaignError as error:
             any_invalid = True
             for problem in error.problems:
-                console.print(f"[red]error[/red] {escape(str(problem))}")
+                console.print(f"[red]error[/red] {escape(problem.render())}")
     return loaded, any_invalid
 
 
@@ -93,7 +95,10 @@ def main() -> None:
     "--only",
     multiple=True,
     metavar="FILTER",
-    help="Only posters matching a placement, design, format, language or *pattern*.",
+    help="Only posters of this placement, design, format (A3, A3-landscape), language or "
+    "*pattern* on the file name; repeat it: filters of different kinds must all match, "
+    "filters of one kind any (--only vientiane-nong-khai --only A1 --only A2: the "
+    "Vientiane A1 and A2 posters).",
 )
 @click.option(
     "--jobs",
@@ -101,6 +106,15 @@ def main() -> None:
     type=click.IntRange(1),
     default=None,
     help="Worker processes [default: all cores].",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    default=None,
+    help="Build the posters on the Dask distributed cluster of this scheduler instead of "
+    "local worker processes. Every worker must see the project folder and the output "
+    "folder at the same paths as this machine (a shared file system, such as NFS) and "
+    "have this project installed; this is checked before the first poster.",
 )
 @click.option("--force", is_flag=True, help="Rebuild posters whose inputs have not changed.")
 @click.option(
@@ -137,6 +151,7 @@ def build(
     output,
     only,
     jobs,
+    scheduler,
     force,
     final,
     profile,
@@ -152,14 +167,23 @@ def build(
     from .plan import plan
 
     limits = Limits(seconds=time_limit or None, memory_mb=memory_limit or None)
+    if scheduler and jobs:
+        raise click.UsageError("--jobs and --scheduler exclude each other")
 
     loaded, any_invalid = _load_all(project, campaigns)
+    # Closed with the command: the cluster's client, or nothing for the local pool.
+    executor = click.get_current_context().with_resource(_executor(scheduler, project, output))
     failed = 0
     for item in loaded:
         started = time.monotonic()
         total = len(plan(item.campaign, only))
         if not quiet:
-            console.print(f"[bold]{item.campaign.id}[/bold] from {item.path}: {total} posters")
+            console.print(
+                f"[bold]{escape(item.campaign.id)}[/bold] from {escape(str(item.path))}: "
+                f"{total} posters"
+            )
+        if only:
+            _print_selection(item, only, total)
         with _progress(total, quiet) as advance:
 
             def report(result):
@@ -167,19 +191,25 @@ def build(
                 if not result.ok:
                     state = "refused" if result.refused else "failed"
                     console.print(
-                        f"  [red]{state}[/red] {result.job.name}: {escape(result.error or '')}"
+                        f"  [red]{state}[/red] {escape(result.job.name)}: {escape(result.error or '')}"
                     )
                     if verbose and result.detail:
                         console.print(result.detail, markup=False)
                     return
                 if verbose or (not quiet and not console.is_terminal):
                     state = "unchanged" if result.unchanged else "[green]built[/green]"
-                    console.print(f"  {state} {result.file}")
+                    console.print(f"  {state} {escape(str(result.file))}")
                 # Preflight warnings always (what a print shop would query); the rest verbose.
                 fresh = not quiet and not result.unchanged
                 checked = (result.preflight or {}).get("warnings", []) if fresh else []
                 for warning in result.warnings if verbose else checked:
                     console.print(f"    [yellow]warning[/yellow] {escape(warning)}")
+                if result.placeholders and not quiet:
+                    shown = escape(", ".join(result.placeholders))
+                    console.print(
+                        f"  [yellow]warning[/yellow] {escape(result.job.name)} shows placeholder "
+                        f"assets: {shown}"
+                    )
 
             result = build_campaign(
                 item,
@@ -187,6 +217,7 @@ def build(
                 output,
                 only=only,
                 jobs=jobs,
+                executor=executor,
                 on_result=report,
                 force=force,
                 final=final,
@@ -197,10 +228,43 @@ def build(
         failed += len(result.failed)
         _summary(result, time.monotonic() - started)
         if not quiet:
-            _content_summary(result, item.path)
+            _content_summary(result, item.path, project)
     if any_invalid:
         sys.exit(EXIT_INVALID)
     sys.exit(EXIT_POSTERS_FAILED if failed else EXIT_OK)
+
+
+def _print_selection(item: LoadedCampaign, only: tuple[str, ...], selected: int) -> None:
+    """Which posters --only chose, in words, so a surprising filter shows at once."""
+    from .plan import describe_selection, plan, unknown_filters
+
+    every = plan(item.campaign)
+    words = escape(describe_selection(every, only))
+    colour = "yellow" if selected == 0 else "default"
+    console.print(f"  [{colour}]--only {words}: {selected} of {len(every)} posters[/{colour}]")
+    for name, hint in unknown_filters(every, only).items():
+        console.print(
+            f"  [yellow]warning[/yellow] --only {escape(name)}: no placement, design, format "
+            f"or language of {escape(item.campaign.id)} has this name{escape(hint)}"
+        )
+
+
+@contextmanager
+def _executor(scheduler: str | None, project: Path, output: Path):
+    """The executor of the cluster at ``scheduler``, its workers checked; None without."""
+    if not scheduler:
+        yield None
+        return
+    from .cluster import ClusterError, cluster_executor
+
+    console.print(f"cluster {escape(scheduler)}: checking that its workers share the folders")
+    with ExitStack() as stack:
+        try:
+            executor = stack.enter_context(cluster_executor(scheduler, project, output))
+        except ClusterError as error:
+            console.print(f"[red]error[/red] {escape(str(error))}")
+            sys.exit(EXIT_INVALID)
+        yield executor
 
 
 @contextmanager
@@ -236,7 +300,9 @@ def _summary(result, seconds: float) -> None:
     setup = result.print_setup
     if setup is not None:
         icc = f", output intent {setup.icc.description}" if setup.icc else ""
-        console.print(f"  profile [bold]{setup.profile.name}[/bold]: {setup.profile.summary}{icc}")
+        console.print(
+            f"  profile [bold]{setup.profile.name}[/bold]: {escape(setup.profile.summary + icc)}"
+        )
     cards = sum(1 for r in outcomes if r.job.format.is_pixel)
     if cards:  # whatever the profile: screens take sRGB
         console.print(f"  {cards} social-media cards: sRGB PNG and JPEG, each with its post text")
@@ -250,31 +316,57 @@ def _summary(result, seconds: float) -> None:
             f"  preflight: {passed} passed ({with_warnings} with warnings), {shown}; "
             f"report: poster preflight {escape(str(result.folder))}"
         )
-    console.print(f"  → {result.folder}")
+    console.print(f"  → {escape(str(result.folder))}")
 
 
-def _content_summary(result, path: Path) -> None:
-    """Contacts to check and texts awaiting review, once per campaign (not per poster)."""
+MAX_DETAILS = 8  # lines listed under one reason of the summary
+
+
+def _content_summary(result, path: Path, project: Path) -> None:
+    """Contacts to check, stand-in assets, texts awaiting review and why posters were
+    refused or failed, once per campaign (not per poster), each under its real reason."""
+    from .build import REASONS
+    from .placeholders import describe, placeholder_assets
+
     warnings = dict.fromkeys(w for r in result.results for w in r.contact_warnings)
     for warning in warnings:
         console.print(f"  [yellow]warning[/yellow] {escape(warning)}")
-    drafts = [r for r in result.results if r.job.draft]
+    stand_ins = [r for r in result.results if r.ok and r.placeholders]
+    if stand_ins:
+        notes = placeholder_assets(project)
+        assets = dict.fromkeys(p for r in stand_ins for p in r.placeholders)
+        console.print(
+            f"  [yellow]warning[/yellow] {len(stand_ins)} posters show placeholder assets "
+            f"(assets/placeholders.txt); not for print until the real files replace them:"
+        )
+        for asset in assets:
+            console.print(f"    {escape(describe(asset, notes.get(asset, '')))}")
+    stopped = [r for r in result.results if not r.ok]
+    for reason, label in REASONS.items():
+        posters = [r for r in stopped if reason in r.reasons]
+        if not posters:
+            continue
+        state = "refused" if posters[0].refused else "failed"
+        count = f"{len(posters)} poster{'s' if len(posters) != 1 else ''}"
+        console.print(f"  [red]{state}[/red] {count}: {escape(label)}")
+        details = list(dict.fromkeys(d for r in posters for d in r.reasons[reason]))
+        for detail in details[:MAX_DETAILS]:
+            console.print(f"    {escape(detail)}")
+        if len(details) > MAX_DETAILS:
+            console.print(f"    and {len(details) - MAX_DETAILS} more; see: poster status")
+        if reason == "unverified":
+            console.print("    or build them for screens and proofs meanwhile: --profile digital")
+    other = [r for r in stopped if not r.reasons]
+    if other:
+        console.print(f"  [red]failed[/red] {len(other)} posters: see the errors above")
+    drafts = [r for r in result.results if r.job.draft and r.ok]
     if drafts:
         texts = dict.fromkeys(text for r in drafts for text in r.job.held_back)
-        refused = sum(1 for r in drafts if r.refused)
-        what = (
-            f"{refused} posters refused by --final"
-            if refused
-            else f"{len(drafts)} posters marked DRAFT"
-        )
         console.print(
-            f"  [yellow]draft[/yellow]: {what}; {len(texts)} texts await review by native speakers"
+            f"  [yellow]draft[/yellow]: {len(drafts)} posters marked DRAFT; "
+            f"{len(texts)} texts await review by native speakers"
         )
-        if refused:
-            for text in texts:
-                console.print(f"    {escape(text)}")
-        else:
-            console.print(f"    see: poster status {escape(str(path))}")
+        console.print(f"    see: poster status {escape(str(path))}")
 
 
 @main.command()
@@ -302,13 +394,16 @@ def validate(campaigns, layout, only, project) -> None:
             if problems:
                 any_invalid = True
                 continue
-        console.print(f"[green]valid[/green] {item.path}", markup=True)
+        console.print(f"[green]valid[/green] {escape(str(item.path))}")
     sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
 
 
 @main.command(name="list")
 @click.argument("campaigns", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--only", multiple=True, metavar="FILTER", help="As for build.")
+@click.option(
+    "--only", multiple=True, metavar="FILTER",
+    help="As for build: different kinds must all match, one kind any.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @project_option
 def list_posters(campaigns, only, as_json, project) -> None:
@@ -317,6 +412,9 @@ def list_posters(campaigns, only, as_json, project) -> None:
 
     loaded, any_invalid = _load_all(project, campaigns)
     rows = [(item.campaign.id, job) for item in loaded for job in plan(item.campaign, only)]
+    if only and not as_json:
+        for item in loaded:
+            _print_selection(item, only, sum(1 for cid, _ in rows if cid == item.campaign.id))
     if as_json:
         data = [
             {
@@ -336,14 +434,8 @@ def list_posters(campaigns, only, as_json, project) -> None:
         for column in table.columns:  # names are folded, never cut, in narrow logs
             column.overflow = "fold"
         for cid, job in rows:
-            table.add_row(
-                cid,
-                job.placement_id,
-                job.design_id,
-                job.format.label,
-                " + ".join(job.languages),
-                str(job.quantity),
-            )
+            cells = (cid, job.placement_id, job.design_id, job.format.label)
+            table.add_row(*map(escape, cells), escape(" + ".join(job.languages)), str(job.quantity))
         out.print(table)
         prints = sum(job.quantity for _, job in rows if not job.format.is_pixel)  # cards: posted
         out.print(f"{len(rows)} posters, {prints} prints")
@@ -408,22 +500,25 @@ def status(campaigns, as_json, verbose, project) -> None:
         out.print_json(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, default=str))
         sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
     for report in reports:
-        out.print(f"[bold]{report.campaign}[/bold] (source language: {report.source_language})")
+        out.print(
+            f"[bold]{escape(report.campaign)}[/bold] "
+            f"(source language: {escape(report.source_language)})"
+        )
         table = Table("language", "source", *COLUMNS, title="Texts", title_justify="left")
         for lang in report.languages:
             row = [str(lang.counts.get(c, "")) for c in ("source", *COLUMNS)]
-            table.add_row(lang.lang, *row)
+            table.add_row(escape(lang.lang), *row)
         out.print(table)
         for lang in report.languages:
             for problem in lang.problems:
-                out.print(f"  [red]problem[/red] {lang.lang}: {escape(problem)}")
+                out.print(f"  [red]problem[/red] {escape(lang.lang)}: {escape(problem)}")
         table = Table(
             "contact", "number", "verified", "age", "state", title="Contacts", title_justify="left"
         )
         for c in report.contacts:
             age = "" if c.age_months is None else f"{c.age_months} months"
             colour = {"ok": "green", "old": "yellow"}.get(c.state, "red")
-            table.add_row(c.id, c.number, str(c.verified or "never"), age,
+            table.add_row(escape(c.id), escape(c.number), str(c.verified or "never"), age,
                           f"[{colour}]{c.state}[/{colour}]")  # fmt: skip
         out.print(table)
         out.print(f"  warn when verified more than {report.max_age_months} months ago")
@@ -439,11 +534,13 @@ def status(campaigns, as_json, verbose, project) -> None:
             contacts = f"[red]{len(p.unverified)} unverified[/red]" if p.unverified else "verified"
             old = sum(1 for c in report.contacts if c.state == "old" and c.id in p.contacts)
             contacts += f", [yellow]{old} old[/yellow]" if old else ""
-            table.add_row(p.id, "+".join(p.languages), str(p.posters), ready, contacts)
+            table.add_row(
+                escape(p.id), escape("+".join(p.languages)), str(p.posters), ready, contacts
+            )
         out.print(table)
         for p in report.placements if verbose else ():
             for line in (*p.held_back_by, *p.unverified):
-                out.print(f"  {p.id}: {escape(line)}")
+                out.print(f"  {escape(p.id)}: {escape(line)}")
         for note in report.notes:
             out.print(f"  [yellow]note[/yellow] {escape(note)}")
     sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
@@ -479,7 +576,7 @@ def strings_export(campaign, language, output, project) -> None:
     write_atomically(output, exported.po)
     for skipped in exported.skipped:
         console.print(f"[yellow]skipped[/yellow] {escape(skipped)}")
-    console.print(f"{exported.entries} texts → {output}")
+    console.print(f"{exported.entries} texts → {escape(str(output))}")
 
 
 @strings.command(name="import")
@@ -503,14 +600,14 @@ def strings_import(campaign, po_file, reviewed_by, dry_run, project) -> None:
     except StringsError as error:
         for problem in error.problems:
             console.print(f"[red]refused[/red] {escape(problem)}")
-        console.print(f"nothing changed in {campaign}")
+        console.print(f"nothing changed in {escape(str(campaign))}")
         sys.exit(EXIT_INVALID)
     for change in result.changes:
         console.print(f"  {escape(change)}")
     if not result.changes:
-        console.print(f"no changes: {campaign} is as it was")
+        console.print(f"no changes: {escape(str(campaign))} is as it was")
     elif result.written:
-        console.print(f"{len(result.changes)} changes written to {campaign}")
+        console.print(f"{len(result.changes)} changes written to {escape(str(campaign))}")
     else:
         console.print(f"{len(result.changes)} changes (dry run: nothing written)")
     if result.changes and not result.layout_kept:
@@ -519,6 +616,29 @@ def strings_import(campaign, po_file, reviewed_by, dry_run, project) -> None:
             "check the diff"
         )
     sys.exit(EXIT_OK)
+
+
+@main.command()
+@click.argument("campaigns", nargs=-1, type=click.Path(dir_okay=False))
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; any but 127.0.0.1 needs the printed access token.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+@output_option("Where builds started from the workspace go.")
+@project_option
+def serve(campaigns, host, port, no_browser, output, project) -> None:
+    """A browser workspace for CAMPAIGNS (default: every file in campaigns/): posters,
+    texts, review in context, contacts, builds and print packages."""  # fmt: skip
+    from .workspace.serve import run
+
+    try:
+        run(project, [Path(c) for c in campaigns], host, port, output, not no_browser, console)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
 
 
 @main.command()
@@ -537,7 +657,7 @@ def doctor() -> None:
     for check in run_checks():
         all_ok &= check.ok
         status = "[green]ok[/green]" if check.ok else "[red]missing[/red]"
-        table.add_row(check.name, status, check.detail if check.ok else check.fix)
+        table.add_row(escape(check.name), status, escape(check.detail if check.ok else check.fix))
     out.print(table)
     sys.exit(EXIT_OK if all_ok else EXIT_POSTERS_FAILED)
 

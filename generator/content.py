@@ -182,11 +182,15 @@ def text_state(campaign: Campaign, text: CampaignText, lang: str) -> TextState:
 
 
 def held_back(
-    campaign: Campaign, placement: Placement, design_id: str | None = None
+    campaign: Campaign,
+    placement: Placement,
+    design_id: str | None = None,
+    texts: dict[str, CampaignText] | None = None,
 ) -> list[TextState]:
     """The texts that keep a placement's posters (of one design, or all) from being
-    final, in poster order."""
-    texts = campaign_texts(campaign)
+    final, in poster order. ``texts``: the campaign's, when the caller has them already
+    (a plan asks for every placement: making them each time was quadratic)."""
+    texts = texts if texts is not None else campaign_texts(campaign)
     found = []
     for text_id in poster_text_ids(campaign, placement, design_id):
         for lang in placement.languages:

@@ -54,6 +54,14 @@ def poster_data(job: PosterJob, campaign: Campaign) -> dict:
     }
 
 
+def poster_assets(job: PosterJob, campaign: Campaign) -> list[str]:
+    """The asset files a poster shows (pictogram, illustration, icons, logos), sorted."""
+    design = campaign.design(job.design_id)
+    logos = [campaign.organisation(o).logo for o in design.organisations]
+    icons = [slot.icon for slot in design.messages]
+    return sorted({p for p in [design.pictogram, design.illustration, *icons, *logos] if p})
+
+
 def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -102,23 +110,11 @@ def job_key(
 ) -> str:
     """``print_key``: the print setup's part (profile, ICC digest, palette, date)."""
     data = poster_data(job, campaign)
-    assets = sorted(
-        {
-            path
-            for path in [
-                data["design"].get("pictogram"),
-                data["design"].get("illustration"),
-                *(slot.get("icon") for slot in data["design"]["messages"]),
-                *(org.get("logo") for org in data["organisations"]),
-            ]
-            if path
-        }
-    )
     payload = {
         "tool": tool_version(),
         "data": data,
         "templates": templates,
-        "assets": {path: _asset_digest(project, path) for path in assets},
+        "assets": {path: _asset_digest(project, path) for path in poster_assets(job, campaign)},
         "fonts": fonts_digest(),
         "print": print_key,
     }

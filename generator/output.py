@@ -30,23 +30,32 @@ FILE_MODE = _file_mode()
 
 
 def write_atomically(path: Path, data: bytes) -> None:
+    with atomic_file(path) as temporary, temporary.open("wb") as file:
+        file.write(data)
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` for the caller to write (a library that writes
+    to a path, without the whole file in memory); on success it replaces ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(handle)
+    temporary = Path(name)
     try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
+        yield temporary
+        with temporary.open("rb+") as file:
             os.fsync(file.fileno())
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 
 def remove_leftovers(folder: Path) -> None:
     """Delete temporary files a killed build left behind; they were never renamed into place."""
-    for leftover in folder.glob(".*.part"):
+    for leftover in (*folder.glob(".*.part"), *folder.glob(".*/.*.part")):
         leftover.unlink(missing_ok=True)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -34,8 +34,10 @@ from .typeset.fonts import use_private_fontconfig
 use_private_fontconfig()  # before WeasyPrint creates its font configuration
 
 import weasyprint  # noqa: E402
+import weasyprint.css  # noqa: E402
 from weasyprint.formatting_structure import boxes  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+from weasyprint.urls import fetch  # noqa: E402
 
 from .fetcher import ProjectURLFetcher  # noqa: E402
 
@@ -60,6 +62,9 @@ class RenderedPoster:
     pages: int
     fits: Fits  # the scale each shrunk text needed
     images: tuple[PlacedImage, ...] = ()  # every image with its printed size
+    # The final layout, for whoever needs to know where each text is (the workspace's
+    # preview); never sent between processes.
+    document: object = field(default=None, repr=False, compare=False)
 
 
 _FONT_CONFIG: FontConfiguration | None = None
@@ -96,6 +101,70 @@ def _stamp_new_images() -> None:
     for url in _IMAGE_CACHE:
         if isinstance(url, str) and url.startswith("file:") and url not in _IMAGE_STAMPS:
             _IMAGE_STAMPS[url] = _file_stamp(url)
+
+
+# Stylesheets parsed once per process, by content (see ``cached_stylesheet``).
+_STYLESHEETS: dict[tuple, weasyprint.CSS] = {}
+MAX_CACHED_STYLESHEETS = 512  # each poster's own <style> varies with format and languages
+
+
+class _RecordingFetcher:
+    """The document's fetcher, noting what a stylesheet fetches while it is parsed."""
+
+    def __init__(self, fetcher):
+        self.fetcher, self.urls = fetcher, []
+        self._fail_on_errors = getattr(fetcher, "_fail_on_errors", False)
+
+    def __call__(self, url):
+        self.urls.append(url)
+        return self.fetcher(url)
+
+
+def cached_stylesheet(**options) -> weasyprint.CSS:
+    """A document's stylesheet (``<style>`` or ``<link>``), parsed once per process.
+
+    WeasyPrint parses every stylesheet again for every layout: the same few
+    files for every poster and fit round. This stands in for ``CSS`` where
+    WeasyPrint finds a document's stylesheets (``weasyprint.css``), like the
+    process-wide fonts and images. A linked file is still fetched every time,
+    through the poster's own fetcher (its refusals count for every poster), and
+    the cache is keyed by the content, so an edited file is parsed afresh. A
+    sheet whose parsing fetched something (``@import``, ``@font-face``) or
+    declared what belongs to the whole document (``@layer``, ``@counter-style``,
+    ``@color-profile``) is parsed for each document, as WeasyPrint does.
+    """
+    fetcher, font_config_ = options.get("url_fetcher"), options.get("font_config")
+    url, string = options.get("url"), options.get("string")
+    media = options.get("media_type")
+    if fetcher is None or (url is None) == (string is None):
+        return weasyprint.CSS(**options)
+    if url is not None:
+        with fetch(fetcher, url) as response:
+            if response.content_type != "text/css" or response.charset:
+                return weasyprint.CSS(**options)  # WeasyPrint's own checks and decoding
+            source, base_url = response.read(), response.url
+    else:
+        source, base_url = string, options.get("base_url")
+    key = (source, str(base_url), media, id(font_config_))
+    sheet = _STYLESHEETS.get(key)
+    if sheet is not None:
+        return sheet
+    recording = _RecordingFetcher(fetcher)
+    counter_style, color_profiles = {}, {}
+    sheet = weasyprint.CSS(
+        string=source, base_url=base_url, url_fetcher=recording, media_type=media,
+        font_config=font_config_, counter_style=counter_style, color_profiles=color_profiles,
+    )  # fmt: skip
+    if recording.urls or sheet.layers or counter_style or color_profiles:
+        return weasyprint.CSS(**options)  # parsed with the document's own lists
+    if len(_STYLESHEETS) >= MAX_CACHED_STYLESHEETS:
+        _STYLESHEETS.clear()
+    _STYLESHEETS[key] = sheet
+    return sheet
+
+
+if weasyprint.css.CSS is weasyprint.CSS:  # the name find_stylesheets calls
+    weasyprint.css.CSS = cached_stylesheet
 
 
 def font_config() -> FontConfiguration:
@@ -159,7 +228,7 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         tall = [sheet for sheet in sheets if sheet.overflow_mm > TOLERANCE_MM]
         if not narrow and not tall:
             images = tuple(placed_images(document))
-            return RenderedPoster(document.write_pdf(), len(document.pages), fits, images)
+            return RenderedPoster(document.write_pdf(), len(document.pages), fits, images, document)
         fits = dict(fits)
         for text in narrow:
             fits[(text.key, text.lang)] = _narrowed_scale(context, text, fits)
@@ -192,7 +261,7 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         raise _too_long(context, max(tall, key=lambda sheet: sheet.overflow_mm))
     worst_text = min(narrow, key=lambda t: t.ratio)
     raise PosterError(
-        _floor_message(context, worst_text, "is still too wide for its column after shrinking"),
+        _floor_message(context, worst_text, "does not fit its column after shrinking"),
         context.text_fields.get((worst_text.key, worst_text.lang)),
     )
 
@@ -254,7 +323,7 @@ def _floor_message(context: PosterContext, text: MeasuredText, what: str) -> str
 def _too_long(context: PosterContext, sheet: SheetMeasure) -> PosterError:
     """The error for a page whose texts do not fit at their floors: which text, by how
     much, and the formats of the design that were tried and hold it."""
-    candidates = [t for t in sheet.texts if t.role not in ("headline", "number")] or sheet.texts
+    candidates = [t for t in sheet.texts if t.role != "number"] or sheet.texts
     text = max(candidates, key=lambda t: t.height_mm)
     raw = context.raw_texts.get((text.key, text.lang), "")
     line_mm = max(text.height_mm / max(text.lines, 1), 1e-6)
@@ -270,8 +339,8 @@ def _too_long(context: PosterContext, sheet: SheetMeasure) -> PosterError:
     else:
         advice = "No other format of this design holds it either (tried)"
     message = (
-        f"text '{text.key}' in {language} ('{text.lang}') is about {chars_over} characters "
-        f"({lines}) too long for template '{context.job.template}' on {paper.label}: with every "
+        f"text '{text.key}' in {language} ('{text.lang}') does not fit: it is about "
+        f"{chars_over} characters ({lines}) too long for template '{context.job.template}' on {paper.label}: with every "
         f"text at its floor (a {text.role.replace('_', ' ')} text on {paper.label} read from "
         f"{context.geometry.viewing_distance_m:g} m: {text.floor_mm:.1f} mm) the page is "
         f"{sheet.overflow_mm:.0f} mm short. {advice}; or shorten it"

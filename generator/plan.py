@@ -10,9 +10,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .content import held_back
+from .content import campaign_texts, held_back
 from .formats import PaperFormat
 from .schema import Campaign
+from .schema.wording import did_you_mean
 
 # Appended to the file name of a poster with texts still awaiting review.
 DRAFT_SUFFIX = "_DRAFT"
@@ -87,15 +88,17 @@ def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:
     """Every poster of a campaign (a flyer too is a "poster" here), in file order,
     filtered by ``only`` patterns.
 
-    A filter matches a job when it equals its placement, design, format label,
-    size, or one of its languages, or when it is a shell-style pattern matching
-    the job's name (``*A1*``). Several filters keep what any of them matches.
+    A filter names a placement, a design, a format (label ``A3-landscape`` or
+    size ``A3``), a language, or is a shell-style pattern on the job's name
+    (``*A1*``). Filters of different kinds must all match; filters of one kind
+    keep what any of them matches (``select``).
     """
     jobs = []
+    texts = campaign_texts(campaign)
     for placement in campaign.placements:
         for order in placement.orders():
             design = campaign.design(order.design)
-            waiting = tuple(s.describe() for s in held_back(campaign, placement, design.id))
+            waiting = tuple(s.describe() for s in held_back(campaign, placement, design.id, texts))
             for size in order.formats:
                 jobs.append(
                     PosterJob(
@@ -112,12 +115,62 @@ def plan(campaign: Campaign, only: Iterable[str] = ()) -> list[PosterJob]:
     return select(jobs, only)
 
 
+FILTER_KINDS = ("placement", "design", "format", "language", "pattern")
+
+
 def select(jobs: list[PosterJob], only: Iterable[str] = ()) -> list[PosterJob]:
-    """The jobs that the ``only`` patterns match (all of them without patterns)."""
-    filters = list(only)
-    if not filters:
-        return list(jobs)
-    return [job for job in jobs if any(_matches(job, f) for f in filters)]
+    """The jobs that the ``only`` filters select (all of them without filters).
+
+    Filters AND across kinds and OR within one: ``vientiane-nong-khai A1`` is the
+    Vientiane A1 poster, ``A1 A2`` both sizes at every placement, ``A1 *_lo-th*``
+    the A1 posters in Lao and Thai.
+    """
+    groups = filter_kinds(jobs, only)
+    return [
+        job
+        for job in jobs
+        if all(any(_matches(job, f) for f in filters) for filters in groups.values())
+    ]
+
+
+def filter_kinds(jobs: list[PosterJob], only: Iterable[str]) -> dict[str, list[str]]:
+    """The filters grouped by what they name among ``jobs``, in ``FILTER_KINDS`` order.
+
+    A name that is not a placement, design, format or language of any job is a
+    pattern on the file name (and matches nothing unless it is one).
+    """
+    names: dict[str, set[str]] = {kind: set() for kind in FILTER_KINDS[:-1]}
+    for job in jobs:
+        names["placement"].add(job.placement_id)
+        names["design"].add(job.design_id)
+        names["format"].update((job.format.label, job.format.name))
+        names["language"].update(job.languages)
+    groups: dict[str, list[str]] = {}
+    for f in dict.fromkeys(only):
+        kind = next((k for k, known in names.items() if f in known), "pattern")
+        groups.setdefault(kind, []).append(f)
+    return {kind: groups[kind] for kind in FILTER_KINDS if kind in groups}
+
+
+def unknown_filters(jobs: list[PosterJob], only: Iterable[str]) -> dict[str, str]:
+    """Each filter that names nothing among ``jobs`` and is no pattern (no ``*`` or ``?``)
+    → a "did you mean" for the name it may have meant, or ""."""
+    names = {
+        name
+        for job in jobs
+        for name in (job.placement_id, job.design_id, job.format.label, *job.languages)
+    }
+    return {
+        f: did_you_mean(f, names)
+        for f in filter_kinds(jobs, only).get("pattern", [])
+        if not any(c in f for c in "*?[") and not any(_matches(job, f) for job in jobs)
+    }
+
+
+def describe_selection(jobs: list[PosterJob], only: Iterable[str]) -> str:
+    """What ``only`` selects, in words: "placement vientiane-nong-khai and format A1 or A2"."""
+    groups = filter_kinds(jobs, only)
+    return " and ".join(f"{kind} {' or '.join(filters)}" for kind, filters in groups.items())
 
 
 def _matches(job: PosterJob, pattern: str) -> bool:

@@ -407,6 +407,7 @@ def set_metadata(pdf: pikepdf.Pdf, setup: PrintSetup, source_digest: str) -> Non
     """Document info and XMP, identical in what they both say; nothing from the clock."""
     assert setup.date is not None and setup.profile.pdf_x is not None
     title = str(pdf.docinfo.get("/Title", "")) or "Poster"
+    subject = str(pdf.docinfo.get("/Subject", ""))
     pdf_date = setup.date.strftime("D:%Y%m%d%H%M%SZ")
     xmp_date = setup.date.strftime("%Y-%m-%dT%H:%M:%SZ")
     producer = f"{pdf.docinfo.get('/Producer', 'WeasyPrint')}; pikepdf {pikepdf.__version__}"
@@ -417,6 +418,8 @@ def set_metadata(pdf: pikepdf.Pdf, setup: PrintSetup, source_digest: str) -> Non
     for key in list(info.keys()):
         del info[key]
     info.Title = pikepdf.String(title)
+    if subject:
+        info.Subject = pikepdf.String(subject)
     info.Creator = pikepdf.String(creator)
     info.Producer = pikepdf.String(producer)
     info.CreationDate = pikepdf.String(pdf_date)
@@ -425,6 +428,7 @@ def set_metadata(pdf: pikepdf.Pdf, setup: PrintSetup, source_digest: str) -> Non
     info.GTS_PDFXVersion = pikepdf.String(setup.profile.pdf_x)
     xmp = XMP_TEMPLATE.format(
         title=escape(title),
+        description=_xmp_description(subject),
         creator=escape(creator),
         producer=escape(producer),
         date=xmp_date,
@@ -438,6 +442,14 @@ def set_metadata(pdf: pikepdf.Pdf, setup: PrintSetup, source_digest: str) -> Non
     pdf.Root.Metadata = metadata
 
 
+def _xmp_description(subject: str) -> str:
+    """XMP's dc:description, which must say what the document info's Subject says."""
+    if not subject:
+        return ""
+    item = f'<rdf:li xml:lang="x-default">{escape(subject)}</rdf:li>'
+    return f"\n   <dc:description><rdf:Alt>{item}</rdf:Alt></dc:description>"
+
+
 XMP_TEMPLATE = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -448,7 +460,7 @@ XMP_TEMPLATE = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
     xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
     xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/">
    <dc:format>application/pdf</dc:format>
-   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>{description}
    <xmp:CreatorTool>{creator}</xmp:CreatorTool>
    <xmp:CreateDate>{date}</xmp:CreateDate>
    <xmp:ModifyDate>{date}</xmp:ModifyDate>

@@ -24,10 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, read_po, write_po
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
@@ -45,7 +46,7 @@ from .content import (
 )
 from .languages import LANGUAGES
 from .output import write_atomically
-from .schema import CampaignError, LoadedCampaign
+from .schema import Campaign, CampaignError, LoadedCampaign
 from .schema.loader import _display_path, _locate, parse_campaign
 
 REVIEW_COMMENT = re.compile(r"^reviewed-by:\s*(?P<name>.*?)\s*(?P<date>\d{4}-\d{2}-\d{2})?\s*$")
@@ -161,11 +162,14 @@ class Import:
 
 
 @dataclass
-class _Entry:
+class TextEdit:
+    """One text's new value in one language, and its new status record."""
+
     text: CampaignText
     lang: str
     value: str
-    status: dict  # the new record in translations: {status: ..., reviewer: ...}
+    status: dict | None  # the new record in translations; None: a source text, none kept
+    note: str | None = None  # a reviewer's comment, kept beside the status as a YAML comment
 
 
 def import_strings(
@@ -196,7 +200,7 @@ def import_strings(
 
     result = Import(lang)
     texts = campaign_texts(campaign)
-    edits: list[_Entry] = []
+    edits: list[TextEdit] = []
     for message in catalog:
         if not message.id:
             continue  # the header
@@ -230,9 +234,8 @@ def import_strings(
     if not edits:
         return result
 
-    new_text, result.layout_kept = _edited_yaml(loaded.source, edits)
     try:
-        parse_campaign(new_text, _display_path(loaded.path), project)
+        new_text, result.layout_kept, _ = edited_campaign(loaded, edits, project)
     except CampaignError as error:  # the edit must leave a valid campaign
         raise StringsError(
             [f"the campaign would not be valid: {p}" for p in error.problems]
@@ -241,6 +244,58 @@ def import_strings(
         write_atomically(loaded.path, new_text.encode("utf-8"))
         result.written = True
     return result
+
+
+def edited_campaign(
+    loaded: LoadedCampaign, edits: list[TextEdit], project: Path | None = None
+) -> tuple[str, bool, Campaign]:
+    """The campaign file's new text with the edits made, whether its layout was kept, and
+    the new campaign; ``CampaignError`` (located in the new text) when it is not valid."""
+    new_text, layout_kept = _edited_yaml(loaded.source, edits)
+    campaign = parse_campaign(new_text, _display_path(loaded.path), project)
+    return new_text, layout_kept, campaign
+
+
+def text_change(
+    campaign,
+    text: CampaignText,
+    lang: str,
+    value: str,
+    *,
+    draft: bool = False,
+    reviewer: str | None = None,
+    today: dt.date | None = None,
+) -> tuple[TextEdit | None, str | None]:
+    """One text changed outside a PO file (the workspace), by the rules of a PO entry:
+    ``draft`` is a fuzzy entry (sent back), ``reviewer`` a ``reviewed-by`` line, neither a
+    plain translated entry. A source text has no status: changing it makes the reviews
+    of its translations stale. Returns (the edit, what changes), or (None, None) when
+    nothing does; ``ValueError`` when the change is not allowed."""
+    today = today or dt.date.today()
+    if lang == campaign.source_language:
+        if draft or reviewer:
+            raise ValueError("a source text is not reviewed: it is what the others translate")
+        if value == text.texts.get(lang):
+            return None, None
+        return TextEdit(text, lang, value, None), "source text changed"
+    source = text.texts.get(campaign.source_language)
+    if source is None:
+        raise ValueError(f"no {campaign.source_language} source text to translate from")
+    message = Message(
+        source,
+        value,
+        flags=["fuzzy"] if draft else [],
+        user_comments=[f"reviewed-by: {reviewer} {today}"] if reviewer else [],
+        context=text.id,
+    )
+    return _entry(campaign, text, lang, message, None, today)
+
+
+def edit_problems(campaign, edit: TextEdit) -> list[str]:
+    """What is wrong with an edit's value (nothing when the value is as it was)."""
+    if edit.value == edit.text.texts.get(edit.lang):
+        return []
+    return text_problems(campaign, edit.text, edit.lang, edit.value)
 
 
 def _read_po(path: Path, shown: str) -> Catalog:
@@ -301,7 +356,7 @@ def _entry(campaign, text: CampaignText, lang: str, message, reviewed_by, today)
     )
     if changed and before == "reviewed" and status != "reviewed":
         what += " (the review was of the earlier text)"
-    return _Entry(text, lang, value, record), what
+    return TextEdit(text, lang, value, record), what
 
 
 def _review_line(comments: list[str], today: dt.date) -> tuple[str, dt.date] | None:
@@ -363,17 +418,28 @@ def _dump(yaml: YAML, tree) -> str:
     return buffer.getvalue()
 
 
-def _edited_yaml(source: str, edits: list[_Entry]) -> tuple[str, bool]:
-    """The campaign file with the edits made; and whether its layout could be kept."""
+def round_trip_edit(source: str, change: Callable[[CommentedMap], None]) -> tuple[str, bool]:
+    """A campaign file's text after ``change`` edited its round-trip tree in place, written
+    in the file's own layout; and whether that layout could be kept exactly."""
     yaml, tree, layout_kept = _yaml_for(source)
+    change(tree)
+    return _dump(yaml, tree), layout_kept
+
+
+def _edited_yaml(source: str, edits: list[TextEdit]) -> tuple[str, bool]:
+    """The campaign file with the edits made; and whether its layout could be kept."""
+    return round_trip_edit(source, lambda tree: _apply(tree, edits))
+
+
+def _apply(tree: CommentedMap, edits: list[TextEdit]) -> None:
     for entry in edits:
         node = tree
         for step in entry.text.loc:
             node = node[step]
         if node.get(entry.lang) != entry.value:
             node[entry.lang] = _like(node.get(entry.lang), node, entry.value)
-        _set_status(tree, entry.lang, entry.text.id, entry.status)
-    return _dump(yaml, tree), layout_kept
+        if entry.status is not None:
+            _set_status(tree, entry.lang, entry.text.id, entry.status, entry.note)
 
 
 def _like(old, siblings: CommentedMap, value: str):
@@ -384,7 +450,9 @@ def _like(old, siblings: CommentedMap, value: str):
     return value
 
 
-def _set_status(tree: CommentedMap, lang: str, text_id: str, record: dict) -> None:
+def _set_status(
+    tree: CommentedMap, lang: str, text_id: str, record: dict, note: str | None = None
+) -> None:
     if "translations" not in tree:
         tree["translations"] = CommentedMap()
         tree.yaml_set_comment_before_after_key("translations", before=STATUS_COMMENT)
@@ -399,7 +467,9 @@ def _set_status(tree: CommentedMap, lang: str, text_id: str, record: dict) -> No
         for key, value in record.items():
             if entry.get(key) != value:
                 entry[key] = value
-        return
-    entry = CommentedMap(record)
-    entry.fa.set_flow_style()
-    statuses[text_id] = entry
+    else:
+        entry = CommentedMap(record)
+        entry.fa.set_flow_style()
+        statuses[text_id] = entry
+    if note:
+        statuses.yaml_add_eol_comment(note, text_id)

@@ -441,7 +441,20 @@ class PosterContext:
             ],
             "draft": job.draft,  # texts await review: base.html.j2 marks the page DRAFT
             "campaign_title": campaign.title.get("en") or next(iter(campaign.title.values())),
+            "document": self.document_metadata(),
         }
+
+    def document_metadata(self) -> dict[str, str]:
+        """The PDF's Title and Subject, as the campaign file writes them: without the
+        break characters typesetting inserts, which a search or a file list would show."""
+        campaign, placement = self.campaign, self.placement
+        title = campaign.title.get("en") or next(iter(campaign.title.values()))
+        place = placement.name[self.job.languages[0]]  # a placement has a name in each
+        headline = campaign.messages[self.design.headline]
+        subject = " / ".join(
+            fill_placeholders(headline[lang], campaign) for lang in self.job.languages
+        )
+        return {"title": f"{title} – {place}", "subject": subject}
 
     def _qr_variables(self) -> dict | None:
         qr, image = self.design.qr, self.qr_image

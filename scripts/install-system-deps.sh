@@ -4,7 +4,8 @@
 # the font packages give the declared font stacks (generator/languages.py):
 # fonts-noto-cjk has Noto Sans CJK SC for Chinese and KR for Korean (every Hangul
 # syllable: tests/test_korean.py); libgs-common gives default_cmyk.icc, the CMYK
-# profile of press output's output intent (generator/profiles.py).
+# profile of press output's output intent (generator/profiles.py); chromium and
+# chromium-driver run the workspace's browser tests (tests/test_workspace_browser.py).
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,7 @@ packages=(
   libicu-dev pkg-config g++ fontconfig
   fonts-noto-core fonts-noto-cjk fonts-lao
   poppler-utils libgs-common
+  chromium chromium-driver
 )
 
 missing=()

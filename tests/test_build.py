@@ -252,6 +252,8 @@ WORDY_DESIGN = """\
     headline: headline
     messages:
       - {text: wordy}
+      - {text: wordy}
+      - {text: wordy}
     call_to_action: call
     contacts: [la-1554]
 """
@@ -259,7 +261,7 @@ WORDY_DESIGN = """\
 
 def test_a_poster_too_long_for_its_format_fails_alone(project, tmp_path):
     """A placement whose design has a message far too long fails; the other builds."""
-    wordy = " ".join(["Keep your passport with you and tell your family where you go."] * 8)
+    wordy = " ".join(["Keep your passport with you and tell your family where you go."] * 30)
     message = f"  wordy: {{lo: ຮູ້ຈັກນາຍຈ້າງຂອງທ່ານ, en: {json.dumps(wordy)}}}\n"
     text = SMALL_CAMPAIGN.replace("\ncontacts:\n", "\n" + message + "contacts:\n", 1)
     text = text.replace("\nplacements:\n", "\n" + WORDY_DESIGN + "placements:\n", 1)

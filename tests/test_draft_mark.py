@@ -219,7 +219,10 @@ def test_number_prints_once_in_western_digits_for_both_languages(stages):
 def test_press_build_refuses_an_unverified_contact(project, tmp_path):
     path = project / "campaigns" / "small.yaml"
     text = SMALL_CAMPAIGN.replace("    verified: 2026-11-23\n", "")
-    path.write_text(text + "print: {profile: press, icc: default_cmyk.icc}\n", encoding="utf-8")
+    path.write_text(
+        text + "print: {profile: press, icc: default_cmyk.icc, allow_placeholders: true}\n",
+        encoding="utf-8",
+    )
     review_campaign(path, project)
     result = build(path, project, tmp_path / "out")
     [poster] = result.results
@@ -240,7 +243,8 @@ def test_cli_final_lists_the_texts_holding_posters_back(project, small_campaign,
     assert result.exit_code == EXIT_POSTERS_FAILED, result.output
     stderr = " ".join(result.stderr.split())
     assert f"refused {STEM}_DRAFT: refused by --final, 8 texts await review" in stderr
-    assert "draft: 1 posters refused by --final; 8 texts await review by native speakers" in stderr
+    assert "refused 1 poster: drafts under --final; these texts await review" in stderr
+    assert "posters refused by --final" not in stderr
     for text_id in ("headline", "employer", "placement.test-crossing.name", "contact.la-1554.name"):
         assert f"{text_id} (lo): draft" in stderr
     assert "contact la-1554 (1554) has no verification date" in stderr  # warned, not refused

@@ -113,15 +113,26 @@ LONG_PARAGRAPH_EN = (
 )
 HOPELESS_EN = " ".join([LONG_PARAGRAPH_EN] * 6)  # near the 2000 characters a text may have
 HOPELESS_LO = " ".join([LAO_SENTENCE] * 35)
+# Two more messages almost as long make the poster hopeless at its floors.
+LONG_EN = " ".join([LONG_PARAGRAPH_EN] * 4)
+LONG_LO = " ".join([LAO_SENTENCE] * 20)
+KEEP_EN, KEEP_LO = "en: Keep your passport with you", "lo: ເກັບໜັງສືຜ່ານແດນໄວ້ກັບຕົວເອງ"
+EMPLOYER_EN, EMPLOYER_LO = "en: Know your employer", "lo: ຮູ້ຈັກນາຍຈ້າງຂອງທ່ານ"
+HOPELESS = {
+    "en": {
+        CONTRACT_EN: f"en: {quoted(HOPELESS_EN)}",
+        KEEP_EN: f"en: {quoted(LONG_EN)}",
+        EMPLOYER_EN: f"en: {quoted(LONG_EN)}",
+    },
+    "lo": {
+        CONTRACT_LO: f"lo: {quoted(HOPELESS_LO)}",
+        KEEP_LO: f"lo: {quoted(LONG_LO)}",
+        EMPLOYER_LO: f"lo: {quoted(LONG_LO)}",
+    },
+}
 
 
-@pytest.mark.parametrize(
-    ("lang", "replace"),
-    [
-        ("en", {CONTRACT_EN: f"en: {quoted(HOPELESS_EN)}"}),
-        ("lo", {CONTRACT_LO: f"lo: {quoted(HOPELESS_LO)}"}),
-    ],
-)
+@pytest.mark.parametrize(("lang", "replace"), list(HOPELESS.items()))
 def test_far_too_long_message_fails_with_the_cut_and_the_formats_tried(
     project, tmp_path, lang, replace
 ):
@@ -139,11 +150,12 @@ def test_far_too_long_message_fails_with_the_cut_and_the_formats_tried(
     # ... how much too long the text is, computed ...
     cut = re.search(r"about (\d+) characters \((one line|\d+ lines)\) too long", error)
     assert cut, error
-    assert 0 < int(cut.group(1)) < len(replace[next(iter(replace))])
+    assert 0 < int(cut.group(1)) < sum(map(len, replace.values()))
     # ... and what was tried: the formats of the design that hold it, or none.
     assert "(tried)" in error
     # The campaign file's line of the text.
     assert re.search(r"too-long-\w+\.yaml:\d+", error), error
+    assert poster.reasons == {"fit": [error]}  # the build's summary says "a text does not fit"
 
     assert poster_pdfs(result.folder) == []
     assert not list(result.folder.glob("*.part"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_fit import font_size_mm_at, quoted
+from test_fit import font_size_mm_at
 from test_tourist import base_letters
 
 from conftest import PROJECT, SMALL_CAMPAIGN, chars_outside_trim
@@ -219,14 +219,17 @@ def test_a_lao_headline_breaks_between_its_phrases(tmp_path):
 
 
 def test_validate_with_layout_agrees_with_build(project, tmp_path):
-    from test_fit import CONTRACT_EN, HOPELESS_EN
+    from test_fit import HOPELESS
 
     from generator.build import build_campaign
 
     good = project / "campaigns" / "good.yaml"
     good.write_text(SMALL_CAMPAIGN, encoding="utf-8")
     bad = project / "campaigns" / "bad.yaml"
-    bad.write_text(SMALL_CAMPAIGN.replace(CONTRACT_EN, f"en: {quoted(HOPELESS_EN)}"), "utf-8")
+    text = SMALL_CAMPAIGN
+    for old, new in HOPELESS["en"].items():
+        text = text.replace(old, new)
+    bad.write_text(text, "utf-8")
     runner = CliRunner()
     ok = runner.invoke(main, ["validate", "--layout", "--project", str(project), str(good)])
     assert ok.exit_code == 0, ok.output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from generator.build import build_campaign
 from generator.formats import BLEED_MM, PaperFormat
 from generator.output import read_manifest
 from generator.preflight import extract_text, preflight
+from generator.print_order import read_order_sheet
 from generator.profiles import PROFILES
 from generator.proofs import ORDER_SHEET, PROOF_SHEET, preview_paths
 from generator.schema import load_campaign
@@ -126,8 +126,8 @@ def test_manifest_previews_and_print_order_know_the_two_sides(flyers, tourist_bu
         assert front.is_file() and back.is_file()
         assert back.name.endswith("-p2.png")
         assert front.read_bytes() != back.read_bytes()
-    with (folder / ORDER_SHEET).open(encoding="utf-8", newline="") as file:
-        rows = {row["file"]: row for row in csv.DictReader(file)}
+    finals, drafts = read_order_sheet(folder / ORDER_SHEET)
+    rows = {row["file"]: row for row in finals + drafts}
     for name in FLYERS:
         assert rows[name]["sides"] == "2"
     assert all(row["sides"] == "1" for row in rows.values() if "_tourist-poster_" in row["file"])

@@ -49,7 +49,9 @@ def test_plan_expands_placements_by_formats_and_filters(project):
     assert [j.name for j in plan(campaign, ["A4"])] == [names[0], names[2]]
     assert [j.name for j in plan(campaign, ["A5-landscape"])] == [names[1]]
     assert [j.name for j in plan(campaign, ["th"])] == [names[2]]
-    assert [j.name for j in plan(campaign, ["*landscape*", "th"])] == names[1:]
+    assert [j.name for j in plan(campaign, ["*landscape*", "*_lo-th*"])] == names[1:]  # OR
+    assert [j.name for j in plan(campaign, ["A4", "th"])] == [names[2]]  # AND across kinds
+    assert plan(campaign, ["*landscape*", "th"]) == []
     assert plan(campaign, ["nothing-matches"]) == []
     assert [j.quantity for j in plan(campaign)] == [3, 7, 2]
 
@@ -153,7 +155,7 @@ def test_a_killed_build_leaves_only_complete_pdfs_and_the_next_completes_it(proj
 
 
 FAMILY = SMALL_CAMPAIGN.replace(
-    "en: Get a written contract", "en: " + " ".join(["Get a written contract"] * 3)
+    "en: Get a written contract", "en: " + " ".join(["Get a written contract"] * 70)
 ) + (
     "  - id: big-crossing\n"
     "    name: {lo: ດ່ານໃຫຍ່, en: Big crossing}\n"
@@ -190,7 +192,7 @@ def test_a_poster_has_the_same_bytes_built_with_its_family_or_alone(project, tmp
     assert [r.ok for r in together.results] == [True, True]
     (a4,) = alone.results
     assert a4.ok, a4.error
-    assert any("'contract' (en) shrunk" in w for w in a4.warnings), a4.warnings
+    assert any("shrunk" in w for w in a4.warnings), a4.warnings  # the fit did work
     name = a4.job.filename
     assert (tmp_path / "alone" / "small-test" / name).read_bytes() == (
         tmp_path / "all" / "small-test" / name

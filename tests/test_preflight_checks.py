@@ -20,7 +20,9 @@ from generator.preflight import detect, preflight
 from generator.profiles import PROFILES, ProfileError, find_icc
 from generator.schema import load_campaign
 
-PRESS = "print: {profile: press, icc: default_cmyk.icc, date: 2026-11-23}\n"
+PRESS = (
+    "print: {profile: press, icc: default_cmyk.icc, date: 2026-11-23, allow_placeholders: true}\n"
+)
 A4 = PaperFormat("A4", "portrait")
 PICTOGRAM = "pictogram: assets/pictograms/border-crossing.svg"
 
@@ -88,17 +90,20 @@ def test_rgb_image_is_converted_to_cmyk_and_a_coarse_one_fails(project, tmp_path
     assert not poster.ok
     assert "images: page 1: image 60×45 px shown" in poster.error
     assert "below 150 ppi" in poster.error
+    assert "preflight" in poster.reasons  # images: a preflight check
 
 
 def test_low_contrast_text_fails_with_the_text_named(project, tmp_path):
     pale_ink = "  palette:\n    ink: {cmyk: [0, 0, 0, 25], srgb: '#c4c4c4'}\n"
     text = SMALL_CAMPAIGN + (
-        "print:\n  profile: press\n  icc: default_cmyk.icc\n  date: 2026-11-23\n" + pale_ink
+        "print:\n  profile: press\n  icc: default_cmyk.icc\n  date: 2026-11-23\n"
+        "  allow_placeholders: true\n" + pale_ink
     )
     poster = only_poster(build(project, text, tmp_path / "out"))
     assert not poster.ok
     assert "contrast: page 1: body text 'Know your employer' has a contrast of" in poster.error
     assert "below 4.5:1" in poster.error
+    assert list(poster.reasons) == ["preflight"]  # the build's summary: "preflight errors"
 
 
 def test_a_digital_file_checked_as_press_fails_on_every_press_requirement(project, tmp_path):
@@ -217,3 +222,38 @@ def test_palette_css_gives_cmyk_for_press_and_srgb_for_screens():
     assert "--colour-warning: #8e1b1b;" in screen
     for name in ("warning", "ink", "highlight", "muted", "paper"):
         assert f"--colour-{name}:" in press and f"--colour-{name}:" in screen
+
+
+# --- the safe area: its check and its summary agree ---------------------------------------------
+
+
+def test_text_short_of_the_safe_area_is_never_summarised_as_ok():
+    """Text moved towards the trim in 0.05 mm steps: whenever the summary's distance is
+    below the safe area, the check is a warning or an error, and never "ok"."""
+    import weasyprint
+
+    from generator.formats import SAFE_MARGIN_MM
+    from generator.pdfium_access import open_pdf
+    from generator.preflight.drawing import _check_text_positions
+    from generator.preflight.report import PreflightReport
+
+    statuses = set()
+    for step in range(13):
+        left = 3.2 + step * 0.05
+        html = (
+            "<style>@page { size: 105mm 148mm; bleed: 3mm; margin: 0 } body { margin: 0 }"
+            f"p {{ position: absolute; left: {left:.2f}mm; top: 50mm; margin: 0;"
+            " font: 12pt 'DejaVu Sans' }</style><p>Hello</p>"
+        )
+        report = PreflightReport()
+        with open_pdf(weasyprint.HTML(string=html).write_pdf()) as document:
+            _check_text_positions(document[0], 1, report)
+        check = report.checks["safe area"]
+        nearest = report.measures["nearest text to trim mm"]
+        assert f" {nearest:g} mm inside the trim (safe area: {SAFE_MARGIN_MM:g} mm)" in (
+            check.summary
+        )
+        assert (check.status == "ok") == (nearest >= SAFE_MARGIN_MM), (left, check)
+        statuses.add(check.status)
+    # The steps cross the rule's tolerance band: short of 4 mm, yet within the tolerance.
+    assert statuses == {"ok", "warning", "error"}

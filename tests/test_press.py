@@ -34,7 +34,9 @@ from generator.prepress import MARK_LENGTH_MM, MARK_OFFSET_MM, SHEET_MARGIN_MM, 
 from generator.profiles import PROFILES, find_icc, resolve_print
 from generator.schema import load_campaign
 
-PRESS = "print: {profile: press, icc: default_cmyk.icc, date: 2026-11-23}\n"
+PRESS = (
+    "print: {profile: press, icc: default_cmyk.icc, date: 2026-11-23, allow_placeholders: true}\n"
+)
 PRESS_FILE = "test-crossing_border-sign_A4_lo-en_DRAFT.pdf"
 SAMPLE_POSTER = "vientiane-nong-khai_border-sign_A3-landscape_lo-th_DRAFT"
 
@@ -245,7 +247,10 @@ def test_two_builds_give_identical_bytes_and_a_new_date_changes_them(press_build
 
 def test_source_date_epoch_dates_a_campaign_without_a_date(project, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")  # 2026-09-21 14:13:20 UTC
-    text = SMALL_CAMPAIGN + "print: {profile: press, icc: default_cmyk.icc}\n"
+    text = (
+        SMALL_CAMPAIGN
+        + "print: {profile: press, icc: default_cmyk.icc, allow_placeholders: true}\n"
+    )
     result = build(project, text, tmp_path / "out")
     with pikepdf.open(result.folder / result.results[0].file) as pdf:
         assert str(pdf.docinfo.CreationDate) == "D:20260921141320Z"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
 import os
 import re
 import shutil
 import socket
+import time
 from pathlib import Path
 
 import pikepdf
@@ -207,6 +209,7 @@ def test_proof_sheet_is_an_a4_pdf_naming_every_poster(built, folder, manifest):
 def test_proof_sheet_is_reproducible(built, folder, manifest):
     project, _ = built
     first = write_proof_sheet(folder, manifest, project).read_bytes()
+    time.sleep(1.1)  # into another second: the time must not be in the file (nor its /ID)
     assert write_proof_sheet(folder, manifest, project).read_bytes() == first
 
 
@@ -299,3 +302,135 @@ def test_paper_format_reads_manifest_labels():
     assert paper_format("DL").media_mm == (105, 216)
     with pytest.raises(ValueError, match="unknown format"):
         paper_format("B5")
+
+
+LONG_NAME = (
+    "vientiane-nong-khai-friendship-bridge-first-crossing-point-"
+    "north-gate-xx_tourist-poster-with-a-very-long-design-name_A3-landscape_"
+    "lo-th-en-zh-Hans_DRAFT.pdf"
+)
+
+
+def card_boxes_pt() -> list[tuple[float, float, float, float]]:
+    """Each card's rectangle (left, bottom, right, top) in PDF points, as proofs draws them."""
+    from generator import proofs
+
+    mm = 72 / 25.4
+    boxes = []
+    for index in range(proofs.POSTERS_PER_PROOF_PAGE):
+        row, column = divmod(index, 2)
+        x = proofs.MARGIN_MM + column * (proofs.CARD_MM[0] + proofs.CARD_GAP_MM[0])
+        y = proofs.CARDS_TOP_MM + row * (proofs.CARD_MM[1] + proofs.CARD_GAP_MM[1])
+        top, bottom = proofs.PAGE_MM[1] - y, proofs.PAGE_MM[1] - y - proofs.CARD_MM[1]
+        boxes.append((x * mm, bottom * mm, (x + proofs.CARD_MM[0]) * mm, top * mm))
+    return boxes
+
+
+def char_boxes(pdf: Path, page_index: int = 0) -> list[tuple[str, tuple]]:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        text = document[page_index].get_textpage()
+        return [
+            (text.get_text_range(i, 1), text.get_charbox(i))
+            for i in range(text.count_chars())
+            if not text.get_text_range(i, 1).isspace()
+        ]
+    finally:
+        document.close()
+
+
+def test_cards_hold_their_texts_whatever_the_file_name(built, folder, manifest):
+    """A file name of 200 characters and four languages wrap inside the card, with every
+    character of them in the text layer; nothing lies outside a card, header or footer."""
+    project, _ = built
+    shutil.copy(folder / A4_FILE, folder / LONG_NAME)
+    long = copy.deepcopy(manifest["posters"][0])
+    long.update(file=LONG_NAME, languages=["lo", "th", "en", "zh-Hans"])
+    sheet = {**manifest, "posters": [long, *manifest["posters"]]}
+    path = write_proof_sheet(folder, sheet, project)
+    text = squeeze("".join(page_texts(path)))
+    assert LONG_NAME in text
+    assert "Lao(lo)+Thai(th)+English(en)+Chinese(Simplified)(zh-Hans)" in text
+    assert text.count("PreflightOK") == 3
+    mm = 72 / 25.4
+    header_bottom, footer_top = (297 - 30) * mm, 16 * mm
+    cards = card_boxes_pt()
+    for char, (left, bottom, right, top) in char_boxes(path):
+        if bottom >= header_bottom or top <= footer_top:
+            continue  # the header and the footer
+        assert any(
+            box[0] <= left and right <= box[2] and box[1] <= bottom and top <= box[3]
+            for box in cards
+        ), f"{char!r} at {(left, bottom, right, top)} lies outside every card"
+
+
+def test_the_review_note_keeps_its_script(built, folder, manifest):
+    """A review note in Lao is shaped text in a Lao font, as the campaign wrote it."""
+    project, _ = built
+    note = "ລໍຖ້າການກວດແກ້"
+    sheet = {**manifest, "draft": True, "review_note": note}
+    path = write_proof_sheet(folder, sheet, project)
+    assert note in "".join(page_texts(path))
+    with pikepdf.open(path) as pdf:
+        names = {str(font.get("/BaseFont")) for font in pdf.pages[0].Resources.Font.values()}
+    assert any("NotoSansLao" in name for name in names), names
+
+
+def test_a_long_review_note_is_printed_whole(built, folder, manifest):
+    """The note says who wrote the drafts: a long one wraps rather than losing its end."""
+    project, _ = built
+    note = (
+        "Draft translations by the tool's developers; awaiting review by native speakers "
+        "of each language before anything is printed."
+    )
+    sheet = {**manifest, "draft": True, "review_note": note}
+    path = write_proof_sheet(folder, sheet, project)
+    assert " ".join(note.split()) in " ".join("".join(page_texts(path)).split())
+
+
+def test_the_sheet_embeds_the_workers_thumbnails_unless_they_are_stale(built, folder, manifest):
+    from generator.proofs import thumbnail_path
+
+    project, _ = built
+    made = thumbnail_path(folder, A4_FILE)
+    assert made.is_file()  # the build's worker made it, with the previews
+    with Image.open(made) as image:
+        size = image.size
+    red = io.BytesIO()
+    Image.new("RGB", size, "#ff0000").save(red, format="JPEG")
+    made.write_bytes(red.getvalue())
+
+    def first_image_colour(path: Path) -> tuple:
+        with pikepdf.open(path) as pdf:
+            (_, image), *_ = pdf.pages[0].get_images().items()
+            picture = pikepdf.PdfImage(image).as_pil_image().convert("RGB")
+        return picture.resize((1, 1)).getpixel((0, 0))
+
+    sheet = {**manifest, "posters": manifest["posters"][:1]}
+    red_seen = first_image_colour(write_proof_sheet(folder, sheet, project))
+    assert red_seen[0] > 240 and red_seen[1] < 20 and red_seen[2] < 20
+    make_older(made, than=folder / A4_FILE)  # the poster changed after its thumbnail
+    colour = first_image_colour(write_proof_sheet(folder, sheet, project))
+    assert colour != red_seen and colour[1] > 60  # the poster itself, from its PDF
+
+
+def test_a_sheet_drawn_in_several_batches_is_one_pdf_with_every_page(
+    built, folder, manifest, monkeypatch
+):
+    import generator.proofs
+
+    project, _ = built
+    sheet = {**manifest, "posters": manifest["posters"] * 7}  # 14 posters: 3 pages
+    whole = folder / "whole.pdf"
+    shutil.copy(write_proof_sheet(folder, sheet, project), whole)  # in one batch
+    monkeypatch.setattr(generator.proofs, "PAGES_PER_BATCH", 1)
+    path = write_proof_sheet(folder, sheet, project)
+    texts = [squeeze(text) for text in page_texts(path)]
+    assert texts == [squeeze(text) for text in page_texts(whole)]
+    assert [f"Page{n}of3" in text for n, text in enumerate(texts, 1)] == [True] * 3
+    assert sum(text.count("PreflightOK") for text in texts) == 14
+    with pikepdf.open(path) as pdf:
+        assert len(pdf.pages) == 3
+        assert pdf.docinfo["/Title"] == "Proof sheet: small-test"
+        assert "/CreationDate" not in pdf.docinfo
+    assert not list(folder.glob(".*.part"))  # no batch left behind

@@ -165,9 +165,9 @@ def test_the_sample_posters_and_flyers_carry_a_code_that_dials_1191(tourist_buil
 
 
 def test_a_code_printed_too_small_fails_the_poster(project, tmp_path):
-    template = project / "templates" / "tourist-poster" / "poster.html.j2"
+    template = project / "templates" / "macros.html.j2"  # the hotline band's partial
     text = template.read_text(encoding="utf-8")
-    old = "width: {{ q }}mm; height: {{ q }}mm"
+    old = "width: {{ qr.side|round(2) }}mm; height: {{ qr.side|round(2) }}mm"
     assert text.count(old) == 1
     template.write_text(text.replace(old, "width: 40mm; height: 40mm"), encoding="utf-8")
     result = build(project, tmp_path / "out", campaign_text())

@@ -8,7 +8,7 @@ a campaign officer fixes them all in one pass, with no traceback to read.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +29,8 @@ from ruamel.yaml.reader import ReaderError
 from .characters import MAX_VALUE_CHARS, character_problem, describe
 from .models import Campaign
 from .references import Loc, check_references
+from .wording import for_people
+from .yaml_words import excerpt, plain_yaml_error
 
 MAX_FILE_BYTES = 5_000_000
 # A campaign nests six levels deep and the sample has some 1,200 values. Deeper
@@ -37,6 +39,7 @@ MAX_FILE_BYTES = 5_000_000
 MAX_DEPTH = 20
 MAX_NODES = 50_000
 MAX_SHOWN_CHARS = 80  # of a key or value repeated in a message
+MAX_LINES_LISTED = 12  # other lines named in a message about a repeated mistake
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Problem:
     column: int  # 1-based; 0 when unknown
     field: str
     message: str
+    excerpt: str = ""  # the line in the file with a caret under the column, for YAML syntax
+    repeats: tuple[Problem, ...] = ()  # the same mistake elsewhere, told in this one message
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
@@ -53,13 +58,18 @@ class Problem:
             f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         )
 
+    def render(self) -> str:
+        """The problem, then the lines of the file it is about, when it has them."""
+        shown = "\n".join(f"    {line}" for line in self.excerpt.splitlines())
+        return f"{self}\n{shown}" if shown else str(self)
+
 
 class CampaignError(Exception):
     """A campaign file that cannot be used, with every problem found in it."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__("\n".join(p.render() for p in problems))
 
 
 @dataclass(frozen=True)
@@ -76,18 +86,22 @@ def load_campaign(path: Path, project: Path | None = None) -> LoadedCampaign:
         raw = path.read_bytes()
     except OSError as error:
         raise CampaignError([Problem(shown, 0, 0, "", f"cannot read: {error.strerror}")]) from None
+    text = decode_campaign(raw, shown)
+    return LoadedCampaign(parse_campaign(text, shown, project), path, text)
+
+
+def decode_campaign(raw: bytes, shown: str) -> str:
+    """A campaign file's bytes as text: not too large, and UTF-8 (or where it is not)."""
     if len(raw) > MAX_FILE_BYTES:
         message = f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}"
         raise CampaignError([Problem(shown, 0, 0, "", message)])
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         before = raw[: error.start]
         line, column = before.count(b"\n") + 1, len(before) - (before.rfind(b"\n") + 1) + 1
         message = f"not UTF-8 text (byte {error.start}: {raw[error.start : error.end]!r})"
         raise CampaignError([Problem(shown, line, column, "", message)]) from None
-
-    return LoadedCampaign(parse_campaign(text, shown, project), path, text)
 
 
 def parse_campaign(text: str, shown: str, project: Path | None = None) -> Campaign:
@@ -99,19 +113,49 @@ def parse_campaign(text: str, shown: str, project: Path | None = None) -> Campai
         raise CampaignError([Problem(shown, line, column, "", message)])
     problems = list(_character_problems(tree, (), shown))
     if problems:
-        raise CampaignError(problems)
+        raise CampaignError(grouped(problems))
 
     try:
         campaign = Campaign.model_validate(tree, context={"project": project})
     except ValidationError as error:
         problems = [_from_pydantic(e, tree, shown) for e in error.errors()]
-        raise CampaignError(problems) from None
+        raise CampaignError(grouped(problems)) from None
 
     problems = [_at(tree, loc, shown, msg) for loc, msg in check_references(campaign, project)]
     if problems:
-        raise CampaignError(problems)
+        raise CampaignError(grouped(problems))
     campaign._asset_locations = dict(_asset_locations(tree, shown))
     return campaign
+
+
+def grouped(problems: list[Problem]) -> list[Problem]:
+    """One problem for a mistake made many times (an unknown language in every text): the
+    first place it occurs, with a count and the lines of the others; in the order found."""
+    same: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        same.setdefault((problem.file, problem.message), []).append(problem)
+    out = []
+    for (_, message), group in same.items():
+        first, others = group[0], group[1:]
+        if not others:
+            out.append(first)
+            continue
+        # Lines alone when every occurrence is of the same field name (each text's 'fr');
+        # with the field where they differ (required fields missing in several places).
+        one_name = len({_last_name(p.field) for p in group}) == 1
+        places = [str(p.line) if one_name else f"{p.line} ({p.field})" for p in others]
+        shown = ", ".join(places[:MAX_LINES_LISTED])
+        shown += (
+            f" and {len(places) - MAX_LINES_LISTED} more" if len(places) > MAX_LINES_LISTED else ""
+        )
+        lines = "line" if len(others) == 1 else "lines"
+        text = f"{message} ({len(group)} times: here and on {lines} {shown})"
+        out.append(replace(first, message=text, repeats=tuple(others)))
+    return out
+
+
+def _last_name(field: str) -> str:
+    return field.rsplit(".", 1)[-1].split("[", 1)[0]
 
 
 def _asset_locations(node, shown: str) -> Iterable[tuple[str, str]]:
@@ -170,8 +214,14 @@ def _parse_yaml(text: str, shown: str):
         line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
         char = chr(error.character) if isinstance(error.character, int) else error.character
         message = f"character {describe(char)} is not allowed in a YAML file ({error.reason})"
-        raise CampaignError([Problem(shown, line, column, "", message)]) from None
+        where = excerpt(text, line, column)
+        raise CampaignError([Problem(shown, line, column, "", message, where)]) from None
     except MarkedYAMLError as error:
+        plain = plain_yaml_error(text, error)
+        if plain is not None:
+            where = excerpt(text, plain.line, plain.column, plain.show_line_above)
+            problem = Problem(shown, plain.line, plain.column, "", f"YAML: {plain.message}", where)
+            raise CampaignError([problem]) from None
         # An unclosed bracket or quote is noticed lines later: point at where it opened
         # (the context) and say where the parser gave up.
         unclosed = error.context_mark is not None and any(
@@ -184,7 +234,8 @@ def _parse_yaml(text: str, shown: str):
             message += f" (noticed at line {gave_up.line + 1}, column {gave_up.column + 1})"
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         message = _shorten(message, 300)
-        raise CampaignError([Problem(shown, line, column, "", f"YAML: {message}")]) from None
+        where = excerpt(text, line, column)
+        raise CampaignError([Problem(shown, line, column, "", f"YAML: {message}", where)]) from None
     except YAMLError as error:
         raise CampaignError([Problem(shown, 0, 0, "", f"YAML: {error}")]) from None
 
@@ -251,20 +302,8 @@ def _character_problems(node, loc: Loc, shown: str):
 
 
 def _from_pydantic(error: dict, tree: CommentedMap, shown: str) -> Problem:
-    loc = tuple(error["loc"])
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        message = "unknown field (see docs/campaign-format.md for the fields allowed here)"
-    elif kind == "missing":
-        message = "required field is missing"
-    elif loc and loc[-1] == "[key]":
-        loc = loc[:-1]
-        message = f"'{loc[-1]}' is not allowed as a key here: {_lower(error['msg'])}"
-    else:
-        message = _lower(error["msg"])
-        if "input" in error and kind != "missing" and not isinstance(error["input"], dict | list):
-            message += f" (got {error['input']!r})"[:200]
-    return _at(tree, loc, shown, message, point_at_key=kind in ("extra_forbidden",))
+    loc, message = for_people(error)
+    return _at(tree, loc, shown, message, point_at_key=error["type"] == "extra_forbidden")
 
 
 def _at(tree, loc: Loc, shown: str, message: str, point_at_key: bool = False) -> Problem:

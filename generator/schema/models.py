@@ -277,6 +277,11 @@ class PrintSettings(StrictModel):
         default_factory=dict,
         description="colours replacing or adding to the default palette (--colour-<name>)",
     )
+    allow_placeholders: bool = Field(
+        False,
+        description="let press builds use the assets listed in assets/placeholders.txt "
+        "(for proofs); each poster using one is still warned about",
+    )
 
 
 Hashtag = Annotated[str, StringConstraints(pattern=r"^#?[^\s#]{1,60}$")]

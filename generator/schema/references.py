@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..languages import FONT_ALTERNATIVES
 from .models import Campaign
+from .wording import did_you_mean
 
 Loc = tuple[str | int, ...]
 
@@ -152,7 +153,11 @@ def _statuses_and_placeholders(campaign: Campaign) -> Iterator[tuple[Loc, str]]:
             if lang == campaign.source_language:
                 yield loc, f"'{lang}' is the source language: its texts have no status"
             elif text_id not in texts:
-                yield loc, f"no text '{text_id}' in this campaign (was it renamed or removed?)"
+                hint = did_you_mean(text_id, texts)
+                yield (
+                    loc,
+                    f"no text '{text_id}' in this campaign{hint} (was it renamed or removed?)",
+                )
             elif lang not in texts[text_id].texts:
                 yield loc, f"text '{text_id}' has no '{lang}' version to have a status"
 
@@ -174,4 +179,5 @@ def _templates(project: Path) -> list[str]:
 def _unknown(kind: str, value: str, known) -> str:
     names = sorted(known)
     listed = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
-    return f"unknown {kind} '{value}' (expected one of: {listed or 'none defined'})"
+    hint = did_you_mean(value, names)
+    return f"unknown {kind} '{value}'{hint} (expected one of: {listed or 'none defined'})"
