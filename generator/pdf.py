@@ -300,7 +300,9 @@ def _narrowed_scale(context: PosterContext, text: MeasuredText, fits: Fits) -> f
     scale = fits.get((text.key, text.lang), 1.0)
     if text.font_size_mm <= text.floor_mm * 1.002:
         raise PosterError(
-            _floor_message(context, text, "does not fit its column even at its floor"),
+            _floor_message(
+                context, text, "does not fit even at its floor, too wide for its column"
+            ),
             context.text_fields.get((text.key, text.lang)),
         )
     wanted = scale * max(0.5, text.ratio * 0.98)

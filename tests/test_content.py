@@ -272,5 +272,5 @@ def test_status_of_the_sample_from_the_command_line(tmp_path):
     result = CliRunner().invoke(main, ["status", "--json", "--project", str(tmp_path)])
     assert result.exit_code == EXIT_OK, result.output
     [report] = json.loads(result.stdout)
-    assert len(report["placements"]) == 15
+    assert len(report["placements"]) == 16  # with the bridge hall in Lao, Thai and English
     assert not any(p["final_ready"] for p in report["placements"])

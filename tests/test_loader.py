@@ -320,7 +320,7 @@ def test_same_language_twice(project):
 
 @pytest.mark.parametrize(
     ("languages", "why"),
-    [("[]", "at least 1"), ("[lo, en, th, vi, km]", "at most 4")],
+    [("[]", "1 to 4 languages; this one lists 0"), ("[lo, en, th, vi, km]", "lists 5")],
 )
 def test_no_language_or_more_than_four_is_refused_where_it_is(project, languages, why):
     text = edit("languages: [lo, en]", f"languages: {languages}")

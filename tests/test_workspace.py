@@ -959,8 +959,8 @@ def test_a_design_that_names_its_texts_with_data_text_id_is_clickable(
     """The agreed attribute (INTERFACES.md): any element carrying data-text-id and lang."""
     macros = project / "templates" / "macros.html.j2"
     text = macros.read_text(encoding="utf-8")
-    marked = text.replace('data-fit="{{ t.fit_id }}|{{ role }}"',
-                          'data-fit="{{ t.fit_id }}|{{ role }}" data-text-id="campaign.title"')  # fmt: skip
+    # Every printed text carries its id from the text partial; name them all the title.
+    marked = text.replace('data-text-id="{{ t.text_id }}"', 'data-text-id="campaign.title"')
     assert marked != text
     macros.write_text(marked, encoding="utf-8")
     frame = client.get(f"/c/small/p/{POSTER}/frame").text
