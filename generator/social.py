@@ -43,7 +43,6 @@ TALL_GROWTH = 1.2
 GROWING_ROLES = ("headline", "number", "subheadline", "message", "cta")  # not the small print
 # The link preview sets its hotline beside the headline, in this share of the width.
 WIDE_HOTLINE_SHARE = 0.38
-CARD_FILES = ("jpeg", "post_text")  # the manifest keys of a card's companion files
 
 
 def srgb_profile() -> bytes:
