@@ -39,7 +39,7 @@ from .output import (
 )
 from .placeholders import describe, placeholder_assets
 from .plan import PosterJob, fit_seeds, plan, select
-from .profiles import PrintProfile, PrintSetup, ProfileError, resolve_print
+from .profiles import PROFILES, PrintProfile, PrintSetup, ProfileError, resolve_print
 from .schema import Campaign, LoadedCampaign
 from .schema.loader import field_location
 from .workers import INTERRUPTIONS, interruptible, stop_now, worker_pool
@@ -81,6 +81,7 @@ class PosterResult:
     contact_warnings: list[str] = field(default_factory=list)  # as of the day of the build
     placeholders: list[str] = field(default_factory=list)  # stand-in assets it shows
     profile: str | None = None  # the print profile it was made with
+    extra: dict = field(default_factory=dict)  # a card's JPEG, post text and pixels
     field: tuple | None = None  # the campaign field a failure comes from, for its line
 
     def manifest_entry(self) -> dict:
@@ -99,6 +100,7 @@ class PosterResult:
             "warnings": self.warnings,
             "inputs": self.inputs,
             "placeholders": self.placeholders,
+            **self.extra,
             **_content_fields(job, self.contact_warnings),
         }
 
@@ -147,7 +149,7 @@ def build_poster(
     except LIMIT_ERRORS as error:
         result = PosterResult(job, False, error=(limits or Limits()).describe(error))
     result.inputs = inputs
-    result.profile = setup.profile.name
+    result.profile = "digital" if job.format.is_pixel else setup.profile.name  # cards: sRGB
     return result
 
 
@@ -160,13 +162,14 @@ def seed_fits(
 ) -> dict:
     """The scales a family's seed needs, when the seed itself is not being built."""
     from .pdf import font_config, render_poster
-    from .templating import PosterContext
+    from .social import context_type
 
     LANGUAGES.declare(campaign.language_declarations())
     font_config()
+    make = context_type(seed)  # a social-media card sets its lead number large
     try:
         with poster_limits(limits):
-            return render_poster(PosterContext(seed, campaign, project, print_setup=setup)).fits
+            return render_poster(make(seed, campaign, project, print_setup=setup)).fits
     except Exception:  # the seed's own build reports its problem; start from scratch
         return {}
 
@@ -191,6 +194,7 @@ def _build_poster(
     from .prepress import PrepressError, prepress
     from .proofs import render_previews
     from .qr import QrError
+    from .social import CardError, build_card
     from .templating import PosterContext, TemplateMetadataError, template_pages
     from .typeset.fonts import FontError
 
@@ -199,6 +203,8 @@ def _build_poster(
         broken = check_job_pictures(job, campaign, project)
         if broken:
             return PosterResult(job, False, error="; ".join(map(str, broken)))
+        if job.format.is_pixel:  # a social-media card: PNG, JPEG and post text, no PDF
+            return build_card(job, campaign, project, folder, fits)
         pages = template_pages(project, job.template)
         context = PosterContext(job, campaign, project, dict(fits), print_setup=setup)
         # The lines the PDF prints are recorded for the text-layer check.
@@ -243,7 +249,14 @@ def _build_poster(
             report.as_dict(),
             fits=rendered.fits,
         )
-    except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
+    except (
+        PosterError,
+        FontError,
+        PrepressError,
+        TemplateMetadataError,
+        QrError,
+        CardError,
+    ) as error:
         fit = isinstance(error, PosterError) and FIT_FAILURE in str(error)
         return PosterResult(
             job, False, error=str(error), field=getattr(error, "field", None),
@@ -396,8 +409,9 @@ def _build_campaign(
             if campaign.print.allow_placeholders
             else [describe(path, stand_ins[path]) for path in placeholders[job.filename]]
         )
+        profile = PROFILES["digital"] if job.format.is_pixel else setup.profile  # cards: screens
         refusal, reasons = _refusals(
-            job, contact_checks[job.placement_id, job.design_id], final, setup.profile,
+            job, contact_checks[job.placement_id, job.design_id], final, profile,
             refused_stand_ins,
         )  # fmt: skip
         if refusal:
@@ -666,7 +680,12 @@ def _previous_entries(folder: Path) -> dict[str, dict]:
 def _intact(folder: Path, entry: dict) -> bool:
     """The file the manifest lists is there and has the bytes it says."""
     path = folder / entry["file"]
-    return path.is_file() and sha256(path.read_bytes()) == entry.get("sha256")
+    companions = [entry[key] for key in ("jpeg", "post_text") if isinstance(entry.get(key), str)]
+    return (
+        path.is_file()
+        and sha256(path.read_bytes()) == entry.get("sha256")
+        and all((folder / name).is_file() for name in companions)
+    )
 
 
 def _unchanged(job: PosterJob, entry: dict) -> PosterResult:
@@ -674,6 +693,7 @@ def _unchanged(job: PosterJob, entry: dict) -> PosterResult:
         job, True, entry["file"], entry.get("pages", 0), entry.get("sha256"),
         warnings=list(entry.get("warnings", [])), preflight=entry.get("preflight"),
         inputs=entry.get("inputs"), unchanged=True, profile=entry.get("profile"),
+        extra={k: entry[k] for k in ("jpeg", "post_text", "pixels") if k in entry},
     )  # fmt: skip
 
 
@@ -721,10 +741,12 @@ def _record(
 def _remove_stale(folder: Path, filename: str, pages: int | None) -> None:
     """A poster that fails now must not leave its outdated PDF where it could be printed."""
     from .proofs import preview_paths, thumbnail_path
+    from .social import companion_names
 
     pages = pages if isinstance(pages, int) and pages > 0 else 1
     stale = (folder / filename, *preview_paths(folder, filename, pages))
-    for path in (*stale, thumbnail_path(folder, filename)):
+    companions = [folder / name for name in companion_names(filename)]
+    for path in (*stale, thumbnail_path(folder, filename), *companions):
         if not (path.exists() or path.is_symlink()):
             continue  # (a read-only folder refuses even to unlink what is not there)
         try:

@@ -317,6 +317,9 @@ def _summary(result, seconds: float) -> None:
         console.print(
             f"  profile [bold]{setup.profile.name}[/bold]: {escape(setup.profile.summary + icc)}"
         )
+    cards = sum(1 for r in outcomes if r.job.format.is_pixel)
+    if cards:  # whatever the profile: screens take sRGB
+        console.print(f"  {cards} social-media cards: sRGB PNG and JPEG, each with its post text")
     checked = [r.preflight for r in outcomes if r.preflight]
     if checked:
         passed = sum(1 for p in checked if p.get("ok"))
@@ -448,7 +451,8 @@ def list_posters(campaigns, only, as_json, project) -> None:
             cells = (cid, job.placement_id, job.design_id, job.format.label)
             table.add_row(*map(escape, cells), escape(" + ".join(job.languages)), str(job.quantity))
         out.print(table)
-        out.print(f"{len(rows)} posters, {sum(job.quantity for _, job in rows)} prints")
+        prints = sum(job.quantity for _, job in rows if not job.format.is_pixel)  # cards: posted
+        out.print(f"{len(rows)} posters, {prints} prints")
     sys.exit(EXIT_INVALID if any_invalid else EXIT_OK)
 
 

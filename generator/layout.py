@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from .formats import BLEED_MM, CAP_HEIGHT_EM, CAP_HEIGHT_PER_M_MM, SAFE_MARGIN_MM, PaperFormat
+from .formats import CAP_HEIGHT_EM, CAP_HEIGHT_PER_M_MM, SAFE_MARGIN_MM, PaperFormat
 
 # The roles of the type scale. Each is read from a share of the poster's viewing
 # distance (the headline and the numbers from all of it, small print as one walks up).
@@ -34,6 +34,9 @@ ROLE_READING_SHARE: dict[str, float] = {
     "label": 0.2,
 }
 ROLES = tuple(ROLE_READING_SHARE)
+# On a social-media card every text is read from the same arm's length: small print
+# is set no smaller than this share of the card's distance.
+PHONE_READING_SHARE = 0.3
 # How far above its floor a role is designed: the room it has to shrink into.
 ROLE_BOOST: dict[str, float] = {
     "headline": 1.12,
@@ -70,7 +73,10 @@ def scale_group(role: str, rank: int) -> str:
 
 def floor_mm(paper: PaperFormat, role: str, distance_m: float | None = None) -> float:
     """The smallest legible size of ``role``: 25 mm of capital height per 3 m."""
-    distance = (distance_m or paper.viewing_distance_m) * ROLE_READING_SHARE[role]
+    share = ROLE_READING_SHARE[role]
+    if paper.is_pixel:  # a phone is read from where it is held: no walking up to it
+        share = max(share, PHONE_READING_SHARE)
+    distance = (distance_m or paper.viewing_distance_m) * share
     return distance * CAP_HEIGHT_PER_M_MM / CAP_HEIGHT_EM
 
 
@@ -196,7 +202,7 @@ def geometry(
     return Geometry(
         width=width,
         height=height,
-        bleed=BLEED_MM,
+        bleed=paper.bleed_mm,  # none on a screen format
         unit=unit,
         margin=max(safe, 6 * unit),
         safe=safe,

@@ -26,7 +26,8 @@ def check_layout(loaded: LoadedCampaign, project: Path, only=()) -> list[LayoutP
 
     from .pdf import PosterError, render_poster
     from .qr import QrError
-    from .templating import PosterContext, TemplateMetadataError, template_pages
+    from .social import context_type
+    from .templating import TemplateMetadataError, template_pages
     from .typeset.fonts import FontError
 
     campaign = loaded.campaign
@@ -38,7 +39,8 @@ def check_layout(loaded: LoadedCampaign, project: Path, only=()) -> list[LayoutP
     order = sorted(jobs, key=lambda job: seeds[job.filename] != job)
     for job in order:
         seed = seeds[job.filename]
-        context = PosterContext(job, campaign, project, dict(fits.get(seed.filename, {})))
+        make = context_type(job)  # a social-media card sets its lead number large
+        context = make(job, campaign, project, dict(fits.get(seed.filename, {})))
         try:
             rendered = render_poster(context, template_pages(project, job.template))
         except (PosterError, FontError, QrError, TemplateMetadataError, TemplateError) as error:

@@ -381,7 +381,7 @@ def formats_that_hold(context: PosterContext) -> list[str]:
             if paper == context.job.format:
                 continue
             job = replace(context.job, format=paper)
-            trial = PosterContext(job, context.campaign, context.project, {}, context.print_setup)
+            trial = type(context)(job, context.campaign, context.project, {}, context.print_setup)
             if fits_at_smallest(trial, meta.pages):
                 held.append(paper.label)
     return held

@@ -45,11 +45,12 @@ class PosterJob:
     def other_filename(self) -> str:
         """The name this poster has when its draft state is the other one."""
         final = self.name.removesuffix(DRAFT_SUFFIX)
-        return f"{final}.pdf" if self.draft else f"{final}{DRAFT_SUFFIX}.pdf"
+        extension = self.format.extension  # .png for a social-media card
+        return f"{final}{extension}" if self.draft else f"{final}{DRAFT_SUFFIX}{extension}"
 
     @property
     def filename(self) -> str:
-        return f"{self.name}.pdf"
+        return f"{self.name}{self.format.extension}"
 
     @property
     def area_mm2(self) -> float:

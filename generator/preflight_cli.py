@@ -48,7 +48,8 @@ def collect_targets(given: Iterable[Path], output: Path, project: Path) -> list[
             raise ValueError(f"no {MANIFEST} in {folder}: build the posters first")
         for entry in read_manifest(folder).get("posters", []):
             file = folder / str(entry.get("file"))
-            if file.is_file():
+            # A social-media card has no PDF: its checks ran at build (the manifest's preflight).
+            if file.is_file() and file.suffix == ".pdf":
                 paper = paper_format(entry["format"]) if entry.get("format") else None
                 targets.append(Target(file, paper, entry.get("profile"), entry.get("pages")))
     return targets

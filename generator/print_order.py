@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .formats import FORMAT_NAMES
 from .output import write_atomically
-from .proofs import ORDER_HEADER, ORDER_SHEET, _mm, _quantity, paper_format
+from .proofs import ORDER_HEADER, ORDER_SHEET, _mm, _quantity, is_card, paper_format
 
 NOT_FOR_PRINT = "NOT FOR PRINT"
 DRAFTS_HEADING = "DRAFTS: NOT FOR PRINT"
@@ -30,6 +30,7 @@ def write_order_sheet(folder: Path, manifest: dict) -> Path:
     their own heading, with an empty quantity. UTF-8 without a byte-order mark.
     """
     posters = [e for e in manifest.get("posters", []) if isinstance(e, dict) and e.get("file")]
+    posters = [e for e in posters if not is_card(e)]  # social-media cards are posted, not printed
     finals = [e for e in posters if not e.get("draft")]
     drafts = [e for e in posters if e.get("draft")]
     buffer = io.StringIO(newline="")

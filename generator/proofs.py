@@ -106,8 +106,8 @@ def write_previews(folder: Path, entries: list[dict], dpi: int = PREVIEW_DPI) ->
     written: list[Path] = []
     for entry in entries:
         file = entry.get("file")
-        if not isinstance(file, str):
-            continue
+        if not isinstance(file, str) or is_card(entry):
+            continue  # a social-media card's PNG is its own preview
         pdf_path = folder / file
         if not pdf_path.is_file():
             LOGGER.warning("no preview for %s: the file is missing", file)
@@ -204,14 +204,18 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path | None = None)
     for entry in posters:
         status, status_class = preflight_status(entry.get("preflight"))
         pdf_path = folder / entry["file"]
-        sides = _pages(pdf_path) if pdf_path.is_file() else None
+        card = is_card(entry)  # a social-media card, shown beside the posters
+        sides = (1 if card else _pages(pdf_path)) if pdf_path.is_file() else None
+        shown = " · card {} × {} px".format(*entry["pixels"]) if card else ""
         cards.append(
             _Card(
                 file=entry["file"],
                 rows=(
                     (
                         "Format",
-                        str(entry.get("format", "?")) + (" · two-sided" if sides == 2 else ""),
+                        str(entry.get("format", "?"))
+                        + (" · two-sided" if sides == 2 else "")
+                        + shown,
                     ),
                     ("Languages", _languages_label(entry.get("languages") or [])),
                     ("Quantity", str(entry.get("quantity", 0))),
@@ -221,7 +225,7 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path | None = None)
                 folder=folder if sides else None,
             )
         )
-    total = sum(_quantity(entry) for entry in posters)
+    total = sum(_quantity(entry) for entry in posters if not is_card(entry))  # cards: posted
     header = _Header(
         campaign=str(manifest.get("campaign", folder.name)),
         summary=(
@@ -531,6 +535,12 @@ def _join_reproducibly(batches: list[Path], path: Path, title: str) -> None:
         joined.unlink(missing_ok=True)
 
 
+def is_card(entry: dict) -> bool:
+    """Whether a manifest entry is a social-media card (a PNG with its pixels), not a PDF."""
+    pixels = entry.get("pixels")
+    return isinstance(pixels, list) and len(pixels) == 2 and not entry["file"].endswith(".pdf")
+
+
 def _pages(pdf: Path) -> int:
     with open_pdf(pdf) as document:
         return len(document)
@@ -545,6 +555,11 @@ def _thumbnail(folder: Path, file: str) -> tuple[tuple[bytes, tuple[int, int]], 
     they are fresh, or else from the PDF.
     """
     pdf = folder / file
+    if pdf.suffix != ".pdf":  # a social-media card: its PNG is the picture
+        with Image.open(pdf) as card:
+            jpeg = _thumbnail_jpeg([card.convert("RGB")])
+        with Image.open(io.BytesIO(jpeg)) as image:
+            return (jpeg, image.size), 1
     with open_pdf(pdf) as document:
         sides = len(document)
         made = thumbnail_path(folder, file)
@@ -639,6 +654,7 @@ def write_order_sheet(folder: Path, manifest: dict) -> Path:
     UTF-8 without a byte-order mark; the sizes use "×".
     """
     posters = [e for e in manifest.get("posters", []) if isinstance(e, dict) and e.get("file")]
+    posters = [e for e in posters if not is_card(e)]  # cards are posted, not printed
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(ORDER_HEADER)

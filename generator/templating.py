@@ -290,11 +290,15 @@ class PosterContext:
             raise
         size, floor = text_size(self.geometry.type, self.fits, role, rank, key, lang)
         if role == "headline":
-            measure_em = self.geometry.content_width / size / BOLD_WIDTH
+            measure_em = self.headline_measure_mm() / size / BOLD_WIDTH
             markup = _balanced(raw, lang, font_stack(lang, alternative), round(measure_em, 2))
         else:
             markup = _with_breaks(raw, lang)
         return Text(key, lang, markup, role, rank, size, floor, text_id or key)
+
+    def headline_measure_mm(self) -> float:
+        """The width the headline is balanced for (a design may set it in a column)."""
+        return self.geometry.content_width
 
     def stack(
         self,

@@ -53,7 +53,8 @@ def test_sample_campaign_is_all_drafts_and_no_poster_is_final():
     assert campaign.translations == {}  # nobody has reviewed anything: never claim it
     assert "reviewed" not in re.sub(r"#.*", "", loaded.source).replace("reviewed by", "")
     jobs = plan(campaign)
-    assert jobs and all(job.draft and job.filename.endswith("_DRAFT.pdf") for job in jobs)
+    # posters and social-media cards alike
+    assert jobs and all(job.draft and job.name.endswith("_DRAFT") for job in jobs)
     report = campaign_status(campaign, TODAY)
     assert not any(p.final_ready for p in report.placements)
     for lang in report.languages:

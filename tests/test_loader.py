@@ -80,7 +80,7 @@ def problem_at(problems: list[Problem], field: str) -> Problem:
 def test_sample_campaign_loads_with_the_right_second_languages():
     loaded = load_campaign(SAMPLE, PROJECT)
     placements = loaded.campaign.placements
-    assert len(placements) == 16
+    assert len(placements) == 17
     assert loaded.path == SAMPLE
     assert loaded.source == SAMPLE.read_text(encoding="utf-8")
 
@@ -88,6 +88,8 @@ def test_sample_campaign_loads_with_the_right_second_languages():
     assert all(langs[0] == "lo" for langs in languages.values())
     # The passenger hall of the Friendship Bridge gets Lao, Thai and English.
     assert languages.pop("vientiane-nong-khai-hall") == ["lo", "th", "en"]
+    # Boten gets Lao, Chinese and Hmong on a second sign.
+    assert languages.pop("boten-mohan-hmn") == ["lo", "zh-Hans", "hmn-Latn"]
     second = {pid: langs[1] for pid, langs in languages.items()}
     thai = {
         "vientiane-nong-khai",
@@ -108,7 +110,6 @@ def test_sample_campaign_loads_with_the_right_second_languages():
     assert {pid for pid, lang in second.items() if lang == "th"} == thai
     assert {pid for pid, lang in second.items() if lang == "vi"} == vietnam
     assert second["boten-mohan"] == "zh-Hans"
-    assert second["boten-mohan-hmn"] == "hmn-Latn"
     assert second["xieng-kok-kenglap"] == "my"
     assert second["nong-nok-khiene-trapeang-kriel"] == "km"
 

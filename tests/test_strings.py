@@ -86,7 +86,8 @@ def test_export_has_source_beside_each_text_with_context(project, sample):
     assert headline.id == "Working abroad? Stay safe"  # the English source
     assert headline.string == "ໄປເຮັດວຽກຕ່າງປະເທດ ໄປຢ່າງປອດໄພ"
     assert headline.fuzzy  # a draft: nobody has reviewed it
-    assert "headline: design border-sign" in headline.auto_comments
+    # the border sign and its social-media card print it
+    assert "headline: design border-sign, design social-card" in headline.auto_comments
     assert "budget: at most 60 characters (CJK count 2)" in headline.auto_comments
     # The reference points at the line of the Lao text in the campaign file.
     [(file, line)] = headline.locations

@@ -65,6 +65,9 @@ def test_every_tourist_area_gets_posters_and_flyers_in_its_visitors_languages(sa
         assert first == "lo", placement.id
         found.setdefault(area, set()).add(second)
         designs = {order.design: order.formats for order in placement.orders()}
+        cards = designs.pop("social-card", None)  # Luang Prabang's social-media cards
+        assert (cards is not None) == (placement.id == "luang-prabang-en"), placement.id
+        assert {f.size for f in cards or ()} <= {"square", "story"}
         assert set(designs) == {"tourist-poster", "flyer"}, placement.id
         assert {f.size for f in designs["tourist-poster"]} <= {"A2", "A3"}
         assert {f.size for f in designs["flyer"]} <= {"A5", "DL"}
@@ -82,6 +85,8 @@ def test_every_tourist_area_gets_posters_and_flyers_in_its_visitors_languages(sa
         ("flyer", "A5"),
         ("flyer", "DL"),
         ("banner", "rollup"),
+        ("social-card", "square"),
+        ("social-card", "story"),
     }
 
 
@@ -117,6 +122,9 @@ def test_only_vientiane_lists_the_vientiane_tourist_police(sample):
 
 def test_the_designs_show_the_illustration_and_a_qr_code_that_dials_1191(sample):
     for design in sample.campaign.designs:
+        if design.template == "social":  # a card: no picture, no QR code to scan
+            assert design.illustration is None and design.qr is None
+            continue
         assert design.illustration == "assets/illustrations/mekong-evening.png"
         assert design.qr is not None and design.qr.contact == "la-1191"
 
@@ -173,10 +181,18 @@ def test_a_placement_lists_several_designs_each_in_its_formats(project):
 def test_the_border_sample_still_validates_and_plans_as_before():
     campaign = load_campaign(BORDER_SAMPLE, PROJECT).campaign
     jobs = plan(campaign)
-    assert len(jobs) == 39  # with the bridge hall's Lao + Thai + English sign, Boten's Hmong
+    # and the Lao + Thai + English sign of the bridge's hall, Boten's Lao + Chinese + Hmong
+    # sign, and square and story social-media cards for Vientiane and Boten
+    assert len(jobs) == 43
     assert jobs[0].name == "vientiane-nong-khai_border-sign_A1_lo-th_DRAFT"
-    assert jobs[3].name == "vientiane-nong-khai-hall_border-sign_A1_lo-th-en_DRAFT"
-    assert all(p.design == "border-sign" and p.designs is None for p in campaign.placements)
+    assert jobs[3].name == "vientiane-nong-khai_social-card_square_lo-th_DRAFT"
+    assert jobs[5].name == "vientiane-nong-khai-hall_border-sign_A1_lo-th-en_DRAFT"
+    cards = {job.placement_id for job in jobs if job.format.is_pixel}
+    assert cards == {"vientiane-nong-khai", "boten-mohan"}
+    for placement in campaign.placements:
+        designs = [order.design for order in placement.orders()]
+        expected = ["border-sign", "social-card"] if placement.id in cards else ["border-sign"]
+        assert designs == expected, placement.id
 
 
 def test_design_and_designs_together_are_refused_with_the_line(project):

@@ -312,6 +312,20 @@ class LanguageDeclaration(StrictModel):
         return Declaration(self.name, self.native_name, self.script, fonts, self.line_height)
 
 
+Hashtag = Annotated[str, StringConstraints(pattern=r"^#?[^\s#]{1,60}$")]
+
+
+class SocialSettings(StrictModel):
+    """What the post text beside each social-media card carries besides the card's texts."""
+
+    hashtags: list[Hashtag] = Field(
+        default_factory=list,
+        max_length=30,
+        description="hashtags added to every card's post text, with or without '#', "
+        "e.g. [SafeMigration, ເດີນທາງປອດໄພ]",
+    )
+
+
 class Campaign(StrictModel):
     """A campaign: what its posters say, for which places, in which sizes."""
 
@@ -337,6 +351,7 @@ class Campaign(StrictModel):
         "written by 'poster strings import'",
     )
     print: PrintSettings = PrintSettings()
+    social: SocialSettings = SocialSettings()
 
     # Where the file names each asset ("campaigns/c.yaml:12"), set by the loader,
     # so a problem found while building can point at the line to change.

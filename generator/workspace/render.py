@@ -225,7 +225,8 @@ def draw_preview(
     from ..pdf import PosterError, render_poster
     from ..prepress import PrepressError, prepress
     from ..qr import QrError
-    from ..templating import PosterContext, TemplateMetadataError, template_pages
+    from ..social import context_type
+    from ..templating import TemplateMetadataError, template_pages
     from ..typeset.fonts import FontError
 
     started = time.monotonic()
@@ -236,7 +237,8 @@ def draw_preview(
         with poster_limits(limits):
             setup = resolve_print(campaign, project, "digital")
             pages = template_pages(project, job.template)
-            context = PosterContext(job, campaign, project, fits, print_setup=setup)
+            make = context_type(job)  # a social-media card sets its lead number large
+            context = make(job, campaign, project, fits, print_setup=setup)
             rendered = render_poster(context, expected_pages=pages)
             prepared = prepress(rendered.pdf, job.format, setup)
             preview.pages = _draw(prepared.pdf)
