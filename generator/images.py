@@ -3,9 +3,12 @@
 A picture that looks sharp on screen can print soft: what counts is its
 effective resolution, the pixels per inch it has at the size the layout gives
 it. Here the source asset (read with Pillow) is compared with the box the
-layout put it in (read from WeasyPrint's layout): below ``MIN_PPI`` the
-poster fails, below ``GOOD_PPI`` it gets a warning. Both name the image, the
-line of the campaign file that uses it and the poster.
+layout put it in (read from WeasyPrint's layout). How many pixels per inch a
+print needs depends on how far away it is seen (``wanted_ppi``): 300 ppi for
+what is read from a metre or less, less for a sign or a banner seen from
+metres away. Below half of that the poster fails, below it the poster gets a
+warning. Both name the image, the line of the campaign file that uses it and
+the poster. Preflight judges the images of a finished PDF by the same rule.
 
 ``check_resolution`` is the rule on its own (pixels and printed size in, a
 finding out), for any other check that knows both, such as one reading the
@@ -20,14 +23,22 @@ from urllib.parse import unquote, urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
-MIN_PPI = 150.0  # below: the poster fails
-GOOD_PPI = 300.0  # below: a warning
+MIN_PPI = 150.0  # below: the poster fails (read from a metre or less)
+GOOD_PPI = 300.0  # below: a warning (read from a metre or less)
+LEAST_WANTED_PPI = 100.0  # however far away a print is seen
 MM_PER_INCH = 25.4
 CSS_PPI = 96.0  # a raster image at its natural size: one image pixel per CSS pixel
 PX_PER_MM = CSS_PPI / MM_PER_INCH  # CSS pixels, the unit of WeasyPrint's layout
 
 # EXIF orientations that turn the picture a quarter: width and height swap.
 _QUARTER_TURNS = {5, 6, 7, 8}
+
+
+def wanted_ppi(viewing_distance_m: float) -> float:
+    """The resolution a print seen from ``viewing_distance_m`` wants: 300 ppi up to a
+    metre, falling with the distance (the eye resolves an angle, not a length), never
+    below 100 ppi. Half of it is the least a poster may print."""
+    return max(LEAST_WANTED_PPI, min(GOOD_PPI, GOOD_PPI / max(viewing_distance_m, 1e-3)))
 
 
 @dataclass(frozen=True)
@@ -77,23 +88,27 @@ def check_resolution(
     printed_mm: tuple[float, float],
     where: str = "",
     fit: str = "fill",
+    wanted: float = GOOD_PPI,
 ) -> ResolutionFinding | None:
     """The verdict on one image: None when it is sharp enough for print.
 
     ``name`` says which image (an asset path), ``where`` where it is used (a
-    campaign file line, a poster); both go into the message.
+    campaign file line, a poster); both go into the message. ``wanted``: the
+    resolution the print wants at its viewing distance (``wanted_ppi``); below half
+    of it the image is an error.
     """
     ppi = effective_ppi(pixels, printed_mm, fit)
-    if ppi >= GOOD_PPI:
+    if ppi >= wanted:
         return None
-    level = "error" if ppi < MIN_PPI else "warning"
-    # Pixels needed for 300 ppi over the longer printed side.
-    scale = GOOD_PPI / ppi
+    least = wanted / 2
+    level = "error" if ppi < least else "warning"
+    # Pixels needed for the wanted resolution over the longer printed side.
+    scale = wanted / ppi
     needed = (round(pixels[0] * scale), round(pixels[1] * scale))
     limit = (
-        f"below the {MIN_PPI:g} ppi minimum"
+        f"below the {least:g} ppi minimum"
         if level == "error"
-        else f"below the {GOOD_PPI:g} ppi wanted for print"
+        else f"below the {wanted:g} ppi wanted for print"
     )
     at = f" {where}" if where else ""
     message = (
@@ -151,11 +166,15 @@ def asset_path(src: str, project: Path) -> Path | None:
 
 
 def check_placed_images(
-    images: list[PlacedImage], project: Path, poster: str, locate=lambda asset: None
+    images: list[PlacedImage],
+    project: Path,
+    poster: str,
+    locate=lambda asset: None,
+    wanted: float = GOOD_PPI,
 ) -> list[ResolutionFinding]:
     """The findings for every raster image of a poster, each image and size once.
 
-    ``locate`` maps an asset path ("assets/x.png") to where the campaign file
+    ``wanted``: the resolution its viewing distance wants (``wanted_ppi``). ``locate`` maps an asset path ("assets/x.png") to where the campaign file
     names it ("campaigns/c.yaml:12"), or None.
     """
     findings: dict[str, ResolutionFinding] = {}
@@ -172,7 +191,7 @@ def check_placed_images(
         if image.page > 1:
             where += f" page {image.page}"
         finding = check_resolution(
-            name, pixels, (image.width_mm, image.height_mm), where, image.object_fit
+            name, pixels, (image.width_mm, image.height_mm), where, image.object_fit, wanted
         )
         if finding is not None:
             findings.setdefault(finding.message, finding)
@@ -186,7 +205,11 @@ def check_pictures(context, rendered) -> tuple[list[str], list[str]]:
 
     job, campaign = context.job, context.campaign
     findings = check_placed_images(
-        list(rendered.images), context.project, job.name, campaign.asset_location
+        list(rendered.images),
+        context.project,
+        job.name,
+        campaign.asset_location,
+        wanted_ppi(job.format.viewing_distance_m),
     )
     errors = [f.message for f in findings if f.level == "error"]
     warnings = [f.message for f in findings if f.level == "warning"]

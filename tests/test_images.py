@@ -9,7 +9,7 @@ from PIL import Image
 
 from conftest import PROJECT, SMALL_TOURIST_CAMPAIGN
 from generator.build import build_campaign
-from generator.formats import BLEED_MM
+from generator.formats import BLEED_MM, VIEWING_DISTANCE_M
 from generator.images import (
     GOOD_PPI,
     MIN_PPI,
@@ -18,6 +18,7 @@ from generator.images import (
     check_resolution,
     effective_ppi,
     image_pixels,
+    wanted_ppi,
 )
 from generator.schema import load_campaign
 
@@ -134,8 +135,24 @@ def test_a_small_image_fails_the_poster_naming_it_its_line_and_the_poster(projec
     assert "image assets/illustrations/tiny.png (" in poster.error
     assert f"campaigns/pictures.yaml:{line}) " in poster.error
     assert "on test-town_tourist-poster_A3_lo-en" in poster.error
-    assert "below the 150 ppi minimum" in poster.error
+    # A3 is read from 1.5 m: 200 ppi wanted, half of it the least.
+    assert wanted_ppi(VIEWING_DISTANCE_M["A3"]) == 200
+    assert "below the 100 ppi minimum" in poster.error
     assert not (result.folder / poster.job.filename).exists()
+
+
+@pytest.mark.parametrize(
+    ("distance_m", "wanted"), [(0.5, 300), (1.0, 300), (1.5, 200), (3.0, 100), (4.0, 100)]
+)
+def test_the_resolution_wanted_falls_with_the_viewing_distance(distance_m, wanted):
+    assert wanted_ppi(distance_m) == pytest.approx(wanted)
+    # A roll-up banner (read from 4 m) takes a picture of 139 ppi without a word; a
+    # flyer (read from half a metre) refuses it.
+    pixels, box = (5040, 1530), (921, 280)
+    finding = check_resolution("b.png", pixels, box, fit="cover", wanted=wanted)
+    assert (finding is None) == (wanted <= 139)
+    if wanted == 300:
+        assert finding is not None and finding.level == "error"
 
 
 def test_a_soft_image_builds_with_a_warning(project, tmp_path):
@@ -146,7 +163,7 @@ def test_a_soft_image_builds_with_a_warning(project, tmp_path):
     assert poster.ok, poster.error
     [warning] = [w for w in poster.warnings if w.startswith("image ")]
     assert "assets/illustrations/soft.png" in warning
-    assert "below the 300 ppi wanted for print" in warning
+    assert "below the 200 ppi wanted for print" in warning  # A3, read from 1.5 m
     expected = 2000 / (A3_BAND_MM / 25.4)
     assert f"{expected:.0f} ppi" in warning
 

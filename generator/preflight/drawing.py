@@ -19,6 +19,7 @@ import pypdfium2.raw as pdfium_c
 
 from ..colours import contrast_ratio
 from ..formats import CAP_HEIGHT_EM, SAFE_MARGIN_MM, PaperFormat
+from ..images import wanted_ppi
 from ..pdfium_access import open_pdf
 from .report import PreflightReport
 
@@ -43,8 +44,9 @@ class TextRun:
 
 
 def required_ppi(paper: PaperFormat) -> float:
-    """300 ppi for what is read from a metre or less, less for what is seen from further."""
-    return max(100.0, min(300.0, 300.0 / paper.viewing_distance_m))
+    """300 ppi for what is read from a metre or less, less for what is seen from further:
+    the rule the build applies to each picture (``images.wanted_ppi``)."""
+    return wanted_ppi(paper.viewing_distance_m)
 
 
 def check_drawing(pdf_bytes: bytes, paper: PaperFormat, report: PreflightReport, press: bool):
