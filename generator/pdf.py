@@ -354,14 +354,16 @@ def _too_long(context: PosterContext, sheet: SheetMeasure) -> PosterError:
     language = LANGUAGES[text.lang].name
     paper = context.job.format
     lines = "one line" if lines_over == 1 else f"{lines_over} lines"
+    # Counted in fives: the estimate is no finer than that.
+    chars = "a few characters" if chars_over < 5 else f"about {chars_over} characters"
     holds = formats_that_hold(context)
     if holds:
         advice = f"It fits on {', '.join(holds)} of this design (tried)"
     else:
         advice = "No other format of this design holds it either (tried)"
     message = (
-        f"text '{text.key}' in {language} ('{text.lang}') does not fit: it is about "
-        f"{chars_over} characters ({lines}) too long for template '{context.job.template}' on {paper.label}: with every "
+        f"text '{text.key}' in {language} ('{text.lang}') does not fit: it is "
+        f"{chars} ({lines}) too long for template '{context.job.template}' on {paper.label}: with every "
         f"text at its floor (a {text.role.replace('_', ' ')} text on {paper.label} read from "
         f"{context.geometry.viewing_distance_m:g} m: {text.floor_mm:.1f} mm) the page is "
         f"{sheet.overflow_mm:.0f} mm short. {advice}; or shorten it"
