@@ -190,7 +190,8 @@ class Design(StrictModel):
     illustration: AssetPath | None = Field(
         None,
         description="a picture (SVG, PNG or JPEG) for designs that show one; a raster image "
-        "needs 300 ppi at its printed size (below 150 ppi the poster fails)",
+        "needs 300 ppi at its printed size for a print read from 1 m, less from further "
+        "(100 ppi from 3 m); below half of that the poster fails",
     )
     qr: QrCode | None = None
     texts: dict[Id, Id] = Field(
