@@ -23,8 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
-MIN_PPI = 150.0  # below: the poster fails (read from a metre or less)
 GOOD_PPI = 300.0  # below: a warning (read from a metre or less)
+MIN_PPI = GOOD_PPI / 2  # below: the poster fails; half of what is wanted, at any distance
 LEAST_WANTED_PPI = 100.0  # however far away a print is seen
 MM_PER_INCH = 25.4
 CSS_PPI = 96.0  # a raster image at its natural size: one image pixel per CSS pixel
@@ -100,7 +100,7 @@ def check_resolution(
     ppi = effective_ppi(pixels, printed_mm, fit)
     if ppi >= wanted:
         return None
-    least = wanted / 2
+    least = wanted * MIN_PPI / GOOD_PPI
     level = "error" if ppi < least else "warning"
     # Pixels needed for the wanted resolution over the longer printed side.
     scale = wanted / ppi
