@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..content import campaign_texts
 from ..inputs import job_key, templates_digest
+from ..layout import describe_fits
 from ..plan import PosterJob
 from ..profiles import resolve_print
 from ..schema import LoadedCampaign
@@ -244,10 +245,8 @@ def draw_preview(
             preview.pages = _draw(prepared.pdf)
             preview.boxes = text_boxes(rendered.document, context, loaded)
             preview.fits = dict(rendered.fits)
-            preview.warnings = [
-                f"text '{key}' ({lang}) shrunk to {scale:.0%} to fit"
-                for (key, lang), scale in sorted(rendered.fits.items())
-            ] + list(prepared.notes)
+            # The build's own wording: fit groups ("gaps", "secondary languages") by name.
+            preview.warnings = describe_fits(rendered.fits) + list(prepared.notes)
     except LIMIT_ERRORS as error:
         preview.error = limits.describe(error)
     except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
