@@ -105,7 +105,8 @@ def write_campaign(posters: int, path: Path) -> None:
 
     yaml = YAML()  # round trip: keeps the sample's quoting and key order
     data = yaml.load(SAMPLE.read_text(encoding="utf-8"))
-    sources = list(data["placements"])
+    # Two-language placements only, so every generated poster is lo + one language.
+    sources = [p for p in data["placements"] if len(p["languages"]) == 2]
     by_pair = {pair: [p for p in sources if p["languages"][1] == pair] for pair in PAIRS}
     # Every sample placement has an English name and contacts named in English.
     by_pair["en"] = [p for p in sources if "en" in p["name"]]
@@ -134,7 +135,8 @@ def write_campaign(posters: int, path: Path) -> None:
         infix = "-en" if pair == "en" else ""  # the sample's placements serve lo + en too
         placement["id"] = f"{source['id']}{infix}-n{round_}"
         placement["name"] = CommentedMap((lang, source["name"][lang]) for lang in ("lo", pair))
-        placement["design"] = source["design"]
+        # A placement with several designs (a poster and its social cards) lends its poster.
+        placement["design"] = source.get("design") or source["designs"][0]["design"]
         languages = CommentedSeq(["lo", pair])
         languages.fa.set_flow_style()
         placement["languages"] = languages
