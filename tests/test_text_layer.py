@@ -115,6 +115,17 @@ def test_narrow_boxes_break_lines_and_still_read_back():
     assert unreadable_texts(pdf, named(SCRIPT_TEXTS)) == {"poppler": [], "PDFium": []}
 
 
+def test_a_hyphen_at_a_line_end_reads_back_with_both_extractors():
+    # A contact name breaking after "anti-": PDFium gives that hyphen as U+FFFE.
+    texts = {("en", "Noto Sans"): ["Vietnam anti-trafficking and child line"]}
+    pdf = script_poster(texts, width_mm=34)
+    assert "anti-\n" in poppler_text(pdf)  # the line did break after the hyphen
+    assert unreadable_texts(pdf, named(texts)) == {"poppler": [], "PDFium": []}
+    # A letter changed still fails: the hyphen is forgiven, nothing else.
+    wrong = {"en #0": "Vietnam anti-trafficking and child lime"}
+    assert unreadable_texts(pdf, wrong) == {"poppler": ["en #0"], "PDFium": ["en #0"]}
+
+
 def test_without_the_hook_thai_khmer_and_burmese_read_back_wrong():
     """The bug the hook fixes, measured: if the hook stops working, this shows how."""
     with without_hook():

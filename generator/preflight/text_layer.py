@@ -29,6 +29,9 @@ CHECK = "text layer"
 # HYPHEN, ZERO WIDTH (NON-)JOINER, BYTE ORDER MARK.
 _IGNORED = re.compile(r"[\s\u200b\u2060\u00ad\u200c\u200d\ufeff]+")
 _LINE_END_HYPHEN = re.compile(r"[-\u2010\u00ad][ \t]*\r?\n")
+# PDFium gives a hyphen at the end of a line as U+FFFE (or U+0002), with no line
+# break after it: "anti\ufffetrafficking" for "anti-" + "trafficking".
+_PDFIUM_LINE_END_HYPHEN = re.compile("[\ufffe\u0002]")
 PDFTOTEXT_TIMEOUT_S = 60
 
 
@@ -68,7 +71,8 @@ def printed_texts(texts: Mapping[str, str], drawn: list[str]) -> dict[str, str]:
 
 def unreadable_texts(pdf_bytes: bytes, texts: Mapping[str, str]) -> dict[str, list[str]]:
     """For each extractor, the names of the texts it does not give back verbatim."""
-    layers = {"poppler": poppler_text(pdf_bytes), "PDFium": pdfium_text(pdf_bytes)}
+    pdfium = _PDFIUM_LINE_END_HYPHEN.sub("-\n", pdfium_text(pdf_bytes))
+    layers = {"poppler": poppler_text(pdf_bytes), "PDFium": pdfium}
     missing: dict[str, list[str]] = {}
     for extractor, layer in layers.items():
         # A word hyphenated at a line's end reads back with its hyphen: either way passes.
