@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -45,9 +46,19 @@ GROWING_ROLES = ("headline", "number", "subheadline", "message", "cta")  # not t
 WIDE_HOTLINE_SHARE = 0.38
 
 
+# The ICC header's creation date (bytes 24-35), fixed: LittleCMS writes the time of
+# the call, which made every build's card images differ. The profile ID (bytes
+# 84-99, an MD5 that covers the date) is zeroed, which ICC reads as "not computed".
+_PROFILE_DATE = struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
+
+
 def srgb_profile() -> bytes:
-    """An sRGB ICC profile (LittleCMS's built-in), embedded in every card image."""
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    """An sRGB ICC profile (LittleCMS's built-in), embedded in every card image; the same
+    bytes in every build."""
+    profile = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    profile[24:36] = _PROFILE_DATE
+    profile[84:100] = bytes(16)
+    return bytes(profile)
 
 
 class CardContext(PosterContext):

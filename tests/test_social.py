@@ -254,3 +254,19 @@ def test_validate_layout_lays_cards_out_as_build_does():
 
     loaded = load_campaign(SAMPLE, PROJECT)
     assert check_layout(loaded, PROJECT, only=["boten-mohan_social-card_square_*"]) == []
+
+
+def test_card_colour_profile_is_the_same_bytes_in_every_build():
+    # LittleCMS stamps a profile with the time it was made; a card's bytes must not.
+    import io
+    import struct
+
+    from PIL import ImageCms
+
+    from generator.social import srgb_profile
+
+    profile = srgb_profile()
+    assert struct.unpack(">6H", profile[24:36]) == (2026, 1, 1, 0, 0, 0)
+    assert profile[84:100] == bytes(16)  # no stale MD5 of another date
+    assert srgb_profile() == profile
+    assert "sRGB" in ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(profile)))
