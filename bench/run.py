@@ -46,6 +46,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -92,6 +93,9 @@ TARGETS = {
 }
 # Layouts per poster depend on the fit loop, which the layout issue (11) rewrites to
 # predict the fit instead of iterating: until then this figure is expected to miss.
+# A failed poster's line in `poster build`'s output (not the summary's "failed 9 posters: ...").
+FAILED_POSTER = re.compile(r"  failed (?!\d+ posters?: )\S+: ")
+MAX_FAILURES_SHOWN = 10  # of the cold build's failed posters, with their reasons
 NOTES = {"layouts_per_poster": "the fit loop of the layout issue (11) is to bring this down"}
 
 
@@ -588,6 +592,17 @@ def main() -> int:
         say(f"  poster build output ({name}):")
         for line in tail:
             say(f"    {line}")
+    # A poster that failed has no file to be unchanged: (c) builds it again, every time.
+    failures = [line.strip() for line in cold_log.splitlines() if FAILED_POSTER.match(line)]
+    if failures:
+        say(
+            f"  (b) failed {len(failures)} posters; (c) builds them again (a failed poster has "
+            "no file to keep), so its time includes their layouts:"
+        )
+        for line in failures[:MAX_FAILURES_SHOWN]:
+            say(f"    {line if len(line) <= 300 else line[:299] + '…'}")
+        if len(failures) > MAX_FAILURES_SHOWN:
+            say(f"    and {len(failures) - MAX_FAILURES_SHOWN} more")
 
     cli = timings.get("cli")
     a_b = ratio(cli.seconds if cli else None, timings["cold"].seconds)

@@ -247,7 +247,8 @@ def test_text_short_of_the_safe_area_is_never_summarised_as_ok():
         )
         report = PreflightReport()
         with open_pdf(weasyprint.HTML(string=html).write_pdf()) as document:
-            _check_text_positions(document[0], 1, report)
+            page = document[0]
+            _check_text_positions(page, page.get_textpage(), 1, report)
         check = report.checks["safe area"]
         nearest = report.measures["nearest text to trim mm"]
         assert f" {nearest:g} mm inside the trim (safe area: {SAFE_MARGIN_MM:g} mm)" in (

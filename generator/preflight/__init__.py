@@ -75,8 +75,10 @@ def preflight(
         check_output_intent(pdf, profile, report)
         check_pdfx(pdf, profile, report)
         check_transparency(pdf, profile, report)
-    check_drawing(pdf_bytes, paper, report, press=profile.is_press)
-    check_text_layer(pdf_bytes, texts, report)
+    # One opening of the file by PDFium for both: the text layer reads its pages' text
+    # as the drawing checks found it.
+    pdfium_pages = check_drawing(pdf_bytes, paper, report, press=profile.is_press)
+    check_text_layer(pdf_bytes, texts, report, pdfium_pages)
     return report
 
 

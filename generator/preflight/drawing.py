@@ -49,7 +49,13 @@ def required_ppi(paper: PaperFormat) -> float:
     return wanted_ppi(paper.viewing_distance_m)
 
 
-def check_drawing(pdf_bytes: bytes, paper: PaperFormat, report: PreflightReport, press: bool):
+def check_drawing(
+    pdf_bytes: bytes, paper: PaperFormat, report: PreflightReport, press: bool
+) -> list[str]:
+    """Run the checks of what the pages show; return each page's text as PDFium reads it
+    (its text page, before any text is taken off for the contrast), so that the text
+    layer's check reads it from the same opening of the file."""
+    texts: list[str] = []
     with open_pdf(pdf_bytes) as document:
         smallest: tuple[float, str, int] | None = None
         worst: tuple[float, str, int, str] | None = None
@@ -57,8 +63,13 @@ def check_drawing(pdf_bytes: bytes, paper: PaperFormat, report: PreflightReport,
         for index in range(len(document)):
             page = document[index]
             number = index + 1
-            _check_text_positions(page, number, report)
-            runs = _text_runs(page)
+            textpage = page.get_textpage()
+            try:
+                texts.append(textpage.get_text_range())
+                _check_text_positions(page, textpage, number, report)
+                runs = _text_runs(page, textpage)
+            finally:
+                textpage.close()
             for run in runs:
                 if smallest is None or run.size_mm < smallest[0]:
                     smallest = (run.size_mm, run.text, number)
@@ -77,35 +88,32 @@ def check_drawing(pdf_bytes: bytes, paper: PaperFormat, report: PreflightReport,
             report.note("contrast", f"lowest {ratio:.1f}:1, page {number}, {role} '{text}'")
         if not press:
             report.note("crop marks", "none (digital)")
+    return texts
 
 
 # --- text position ----------------------------------------------------------------------
 
 
-def _check_text_positions(page, number: int, report: PreflightReport) -> None:
+def _check_text_positions(page, textpage, number: int, report: PreflightReport) -> None:
     """Every character inside the trim, and inside the safe area within it."""
     trim = page.get_trimbox()
     safe = SAFE_MARGIN_MM * PT_PER_MM
-    textpage = page.get_textpage()
     outside = unsafe = 0
     nearest = math.inf
-    try:
-        text = textpage.get_text_range()
-        examples: list[str] = []
-        for index in range(textpage.count_chars()):
-            left, bottom, right, top = textpage.get_charbox(index)
-            if right <= left:  # zero-width marks have no box to check
-                continue
-            distance = min(left - trim[0], bottom - trim[1], trim[2] - right, trim[3] - top)
-            nearest = min(nearest, distance)
-            if distance < -TOLERANCE_PT:
-                outside += 1
-            elif distance < safe - TOLERANCE_PT:
-                unsafe += 1
-                if len(examples) < 3 and index < len(text):
-                    examples.append(text[max(0, index - 8) : index + 8].strip())
-    finally:
-        textpage.close()
+    text = textpage.get_text_range()
+    examples: list[str] = []
+    for index in range(textpage.count_chars()):
+        left, bottom, right, top = textpage.get_charbox(index)
+        if right <= left:  # zero-width marks have no box to check
+            continue
+        distance = min(left - trim[0], bottom - trim[1], trim[2] - right, trim[3] - top)
+        nearest = min(nearest, distance)
+        if distance < -TOLERANCE_PT:
+            outside += 1
+        elif distance < safe - TOLERANCE_PT:
+            unsafe += 1
+            if len(examples) < 3 and index < len(text):
+                examples.append(text[max(0, index - 8) : index + 8].strip())
     if outside:
         report.error("safe area", f"page {number}: {outside} characters lie outside the trim")
     if unsafe:
@@ -155,30 +163,26 @@ def _fill_colour(obj) -> tuple[tuple[int, int, int], int]:
     return (red.value, green.value, blue.value), alpha.value
 
 
-def _text_runs(page) -> list[TextRun]:
+def _text_runs(page, textpage) -> list[TextRun]:
     """The text objects the page draws itself, with their printed size and colour.
 
     Text inside placed graphics (a logo's lettering, inside a form XObject) is
     artwork, not held to the reading-distance floor, and is left out here.
     """
-    textpage = page.get_textpage()
     runs = []
-    try:
-        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=0):
-            mode = pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw)
-            if mode == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:
-                continue
-            text = _text_of(obj, textpage).strip()
-            if not text:
-                continue
-            matrix = obj.get_matrix()
-            scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
-            size_mm = obj.get_font_size() * scale / PT_PER_MM
-            colour, alpha = _fill_colour(obj)
-            bounds = tuple(obj.get_bounds())
-            runs.append(TextRun(text, size_mm, bounds, colour, alpha >= 255))  # type: ignore[arg-type]
-    finally:
-        textpage.close()
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=0):
+        mode = pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw)
+        if mode == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:
+            continue
+        text = _text_of(obj, textpage).strip()
+        if not text:
+            continue
+        matrix = obj.get_matrix()
+        scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
+        size_mm = obj.get_font_size() * scale / PT_PER_MM
+        colour, alpha = _fill_colour(obj)
+        bounds = tuple(obj.get_bounds())
+        runs.append(TextRun(text, size_mm, bounds, colour, alpha >= 255))  # type: ignore[arg-type]
     return runs
 
 

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import re
 import subprocess
-import tempfile
 import unicodedata
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 
 from ..pdfium_access import open_pdf
 from .report import PreflightReport
@@ -42,15 +40,14 @@ def squeezed(text: str) -> str:
 
 def poppler_text(pdf_bytes: bytes) -> str:
     """``pdftotext -raw`` of the whole file (UTF-8), pages one after the other."""
-    with tempfile.TemporaryDirectory(prefix="poster-text-") as folder:
-        path = Path(folder) / "poster.pdf"
-        path.write_bytes(pdf_bytes)
-        done = subprocess.run(
-            ["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],
-            capture_output=True,
-            timeout=PDFTOTEXT_TIMEOUT_S,
-            check=False,
-        )
+    # The file through a pipe ("-"): no temporary copy of it on disk.
+    done = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"],
+        input=pdf_bytes,
+        capture_output=True,
+        timeout=PDFTOTEXT_TIMEOUT_S,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(done.stderr.decode(errors="replace").strip() or "pdftotext failed")
     return done.stdout.decode("utf-8", errors="replace")
@@ -59,7 +56,14 @@ def poppler_text(pdf_bytes: bytes) -> str:
 def pdfium_text(pdf_bytes: bytes) -> str:
     """PDFium's text of every page, pages one after the other."""
     with open_pdf(pdf_bytes) as document:
-        return "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+        return pdfium_pages_text(
+            [document[i].get_textpage().get_text_range() for i in range(len(document))]
+        )
+
+
+def pdfium_pages_text(pages: Sequence[str]) -> str:
+    """The text of the pages (each as PDFium's text page gives it), as ``pdfium_text``."""
+    return "\n".join(pages)
 
 
 def printed_texts(texts: Mapping[str, str], drawn: list[str]) -> dict[str, str]:
@@ -69,10 +73,16 @@ def printed_texts(texts: Mapping[str, str], drawn: list[str]) -> dict[str, str]:
     return {name: text for name, text in texts.items() if squeezed(text) in laid_out}
 
 
-def unreadable_texts(pdf_bytes: bytes, texts: Mapping[str, str]) -> dict[str, list[str]]:
-    """For each extractor, the names of the texts it does not give back verbatim."""
-    pdfium = _PDFIUM_LINE_END_HYPHEN.sub("-\n", pdfium_text(pdf_bytes))
-    layers = {"poppler": poppler_text(pdf_bytes), "PDFium": pdfium}
+def unreadable_texts(
+    pdf_bytes: bytes, texts: Mapping[str, str], pdfium: str | None = None
+) -> dict[str, list[str]]:
+    """For each extractor, the names of the texts it does not give back verbatim.
+    ``pdfium``: PDFium's text of the file, when the caller has read it already."""
+    pdfium = pdfium_text(pdf_bytes) if pdfium is None else pdfium
+    layers = {
+        "poppler": poppler_text(pdf_bytes),
+        "PDFium": _PDFIUM_LINE_END_HYPHEN.sub("-\n", pdfium),
+    }
     missing: dict[str, list[str]] = {}
     for extractor, layer in layers.items():
         # A word hyphenated at a line's end reads back with its hyphen: either way passes.
@@ -86,16 +96,21 @@ def unreadable_texts(pdf_bytes: bytes, texts: Mapping[str, str]) -> dict[str, li
 
 
 def check_text_layer(
-    pdf_bytes: bytes, texts: Mapping[str, str] | None, report: PreflightReport
+    pdf_bytes: bytes,
+    texts: Mapping[str, str] | None,
+    report: PreflightReport,
+    pdfium_pages: Sequence[str] | None = None,
 ) -> None:
     """Report each text (by its name, such as ``message 'call' (lo)``) that an extractor
-    does not read back verbatim. Without the texts (a file on its own), the check is skipped."""
+    does not read back verbatim. Without the texts (a file on its own), the check is skipped.
+    ``pdfium_pages``: each page's PDFium text, when the drawing checks have read it."""
     if not texts:
         report.note(CHECK, "a file on its own: its texts are checked when a build makes it")
         report.check(CHECK).status = "skipped"
         return
     try:
-        missing = unreadable_texts(pdf_bytes, texts)
+        pdfium = None if pdfium_pages is None else pdfium_pages_text(pdfium_pages)
+        missing = unreadable_texts(pdf_bytes, texts, pdfium)
     except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
         report.error(CHECK, f"cannot read the text layer back: {error}")
         return
