@@ -82,7 +82,8 @@ def campaign_texts(campaign: Campaign) -> dict[str, CampaignText]:
             ["organisation"], users)  # fmt: skip
     for key, texts in campaign.messages.items():
         add(key, texts, ("messages", key), roles.get(key, ["message"]), used.get(key, []))
-    designs = {d.id: d for d in campaign.designs}  # a reference may be unknown (a typo)
+    # a reference may be unknown (a typo), or None (a placement listing 'designs')
+    designs: dict[str | None, Design] = {d.id: d for d in campaign.designs}
     for i, contact in enumerate(campaign.contacts):
         users = [
             f"placement {p.id}"
