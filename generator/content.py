@@ -82,14 +82,13 @@ def campaign_texts(campaign: Campaign) -> dict[str, CampaignText]:
             ["organisation"], users)  # fmt: skip
     for key, texts in campaign.messages.items():
         add(key, texts, ("messages", key), roles.get(key, ["message"]), used.get(key, []))
-    # a reference may be unknown (a typo), or None (a placement listing 'designs')
-    designs: dict[str | None, Design] = {d.id: d for d in campaign.designs}
+    designs = {d.id: d for d in campaign.designs}  # a reference may be unknown (a typo)
     for i, contact in enumerate(campaign.contacts):
         users = [
             f"placement {p.id}"
             for p in campaign.placements
             if contact.id in p.contacts
-            or contact.id in getattr(designs.get(p.design), "contacts", ())
+            or any(contact.id in getattr(designs.get(o.design), "contacts", ()) for o in p.orders())
         ]
         add(name_id("contact", contact.id), contact.name, ("contacts", i, "name"),
             ["contact-name"], users)  # fmt: skip
