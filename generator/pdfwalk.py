@@ -20,9 +20,7 @@ class Drawn:
     kind: str  # 'content' | 'image' | 'shading'
     page: int  # 1-based number of the first page that draws it
     obj: pikepdf.Object  # a page (kind 'content' of a page), a stream or a dictionary
-    resources: pikepdf.Object | None = (
-        None  # a dictionary; for 'content': the resources its operators name
-    )
+    resources: pikepdf.Object | None = None  # for 'content': the resources its operators name
     name: str = ""  # how the resources call it ('/Im1'), for messages
 
 
