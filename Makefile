@@ -12,13 +12,16 @@ STAMP := $(VENV)/.installed
 posters: setup
 	$(BIN)/poster build
 
+# mypy checks what [tool.mypy] in pyproject.toml names (the generator package).
 test: setup
 	$(BIN)/ruff check generator tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: setup
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/ruff format --check generator tests bench
+	$(BIN)/mypy
 
 # The browser workspace on http://127.0.0.1:8000 (PORT=..., CAMPAIGNS=... to choose).
 serve: setup

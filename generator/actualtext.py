@@ -291,7 +291,7 @@ def draw_first_line_with_actual_text(stream, textbox, text_overflow, block_ellip
         glyphs_info = glyph_string.glyphs
         num_glyphs = glyph_string.num_glyphs
         clusters = glyph_string.log_clusters
-        utf8_text = None
+        utf8_text = b""  # read only for a left-to-right run, which sets it below
 
         pango_font = glyph_item.item.analysis.font
         if pango_font != previous_pango_font:

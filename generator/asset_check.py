@@ -75,7 +75,7 @@ def verify_picture(path: Path, project: Path) -> str | None:
 
 def _stamps(files: tuple) -> tuple:
     """Each file with its size and modification time now (None if it is gone)."""
-    stamped = []
+    stamped: list[tuple[str, tuple[int, int] | None]] = []
     for name, _ in files:
         try:
             info = os.stat(name)

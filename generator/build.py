@@ -421,6 +421,7 @@ def _build_campaign(
         entry = previous.get(job.filename)
         fresh = entry and entry.get("inputs") == keys[job.filename] and _intact(folder, entry)
         if fresh and not force:
+            assert entry is not None  # fresh only with a previous entry
             results.append(_unchanged(job, entry))
             on_result(results[-1])
         else:
@@ -441,6 +442,7 @@ def _build_campaign(
             )
         else:
             executor = _Inline()
+    assert executor is not None  # given, or made just above
 
     def record() -> dict:
         for result in results:
@@ -528,6 +530,7 @@ class _Calls:
 
     def run(self, to_build: list[PosterJob], seeds: dict[str, PosterJob]) -> Iterator[PosterResult]:
         members: dict[PosterJob, list[PosterJob]] = {}
+        seed: PosterJob | None  # None in self.pending: a member's own poster
         for job in to_build:
             seed = seeds[job.filename]
             members.setdefault(seed, [])

@@ -88,7 +88,7 @@ def campaign_texts(campaign: Campaign) -> dict[str, CampaignText]:
             f"placement {p.id}"
             for p in campaign.placements
             if contact.id in p.contacts
-            or contact.id in getattr(designs.get(p.design), "contacts", ())
+            or any(contact.id in getattr(designs.get(o.design), "contacts", ()) for o in p.orders())
         ]
         add(name_id("contact", contact.id), contact.name, ("contacts", i, "name"),
             ["contact-name"], users)  # fmt: skip

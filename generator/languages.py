@@ -214,7 +214,11 @@ def resolve(tag: str, declaration: Declaration | None = None) -> Language:
             "declared; declare a font stack for it in the campaign's 'languages:' block "
             f"(languages: {{{tag}: {{fonts: [...]}}}})"
         )
-    fonts = tuple(declaration.fonts) if declaration.fonts else setting.fonts
+    if declaration.fonts:
+        fonts = tuple(declaration.fonts)
+    else:
+        assert setting is not None  # no setting and no fonts raised just above
+        fonts = setting.fonts
     icu_locale = _icu_locale(tag).getName()
     native = declaration.native_name or cldr_name(tag, icu_locale) or name
     return Language(

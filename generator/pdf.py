@@ -157,7 +157,8 @@ def cached_stylesheet(**options) -> weasyprint.CSS:
     if sheet is not None:
         return sheet
     recording = _RecordingFetcher(fetcher)
-    counter_style, color_profiles = {}, {}
+    counter_style: dict[str, object] = {}  # filled by WeasyPrint
+    color_profiles: dict[str, object] = {}
     sheet = weasyprint.CSS(
         string=source, base_url=base_url, url_fetcher=recording, media_type=media,
         font_config=font_config_, counter_style=counter_style, color_profiles=color_profiles,
@@ -247,6 +248,7 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
             taken = last_overflow - worst.overflow_mm
             gain = min(4.0, max(1.0, gain * expected / max(taken, expected / 4)))
         minimums = _group_minimums(context)
+        shrunk: dict[tuple[str, str], float] | None
         if round_number == MAX_FIT_ROUNDS - 1:
             # Not settled yet: the last round lays out with every scale at its smallest.
             shrunk = {(GROUP, name): low for name, low in minimums.items()}

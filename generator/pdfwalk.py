@@ -20,7 +20,7 @@ class Drawn:
     kind: str  # 'content' | 'image' | 'shading'
     page: int  # 1-based number of the first page that draws it
     obj: pikepdf.Object  # a page (kind 'content' of a page), a stream or a dictionary
-    resources: pikepdf.Dictionary | None = None  # for 'content': the resources its operators name
+    resources: pikepdf.Object | None = None  # for 'content': the resources its operators name
     name: str = ""  # how the resources call it ('/Im1'), for messages
 
 
@@ -31,7 +31,7 @@ def walk(pdf: pikepdf.Pdf) -> Iterator[Drawn]:
         yield Drawn("content", number, page.obj, resources, "page")
         yield from _from_resources(resources, number, seen)
         for annotation in page.obj.get("/Annots", []):
-            appearance = annotation.get("/AP", {}).get("/N")
+            appearance = annotation.get("/AP", pikepdf.Dictionary()).get("/N")
             if isinstance(appearance, pikepdf.Stream):
                 yield from _form(appearance, resources, number, seen, "annotation")
 
@@ -58,7 +58,7 @@ def _form(form: pikepdf.Stream, inherited, number: int, seen: set, name: str) ->
     yield from _from_resources(resources, number, seen)
 
 
-def _from_resources(resources: pikepdf.Dictionary, number: int, seen: set) -> Iterator[Drawn]:
+def _from_resources(resources: pikepdf.Object, number: int, seen: set) -> Iterator[Drawn]:
     for name, xobject in resources.get("/XObject", {}).items():
         if not isinstance(xobject, pikepdf.Stream):
             continue
@@ -82,11 +82,12 @@ def _from_resources(resources: pikepdf.Dictionary, number: int, seen: set) -> It
             yield Drawn("shading", number, shading, None, name)
     for name, state in resources.get("/ExtGState", {}).items():
         mask = state.get("/SMask") if isinstance(state, pikepdf.Dictionary) else None
-        if isinstance(mask, pikepdf.Dictionary) and isinstance(mask.get("/G"), pikepdf.Stream):
-            yield from _form(mask["/G"], resources, number, seen, f"{name} soft mask")
+        group = mask.get("/G") if isinstance(mask, pikepdf.Dictionary) else None
+        if isinstance(group, pikepdf.Stream):
+            yield from _form(group, resources, number, seen, f"{name} soft mask")
 
 
-def colour_space_family(space: pikepdf.Object, resources: pikepdf.Dictionary | None = None) -> str:
+def colour_space_family(space: pikepdf.Object, resources: pikepdf.Object | None = None) -> str:
     """'RGB', 'CMYK', 'Gray', 'Lab', 'Separation', 'Pattern', ... for a colour space
     given by name or array, looked up in ``resources`` when it is a resource name.
     ICC-based and indexed spaces count as the family of their components."""
@@ -96,7 +97,8 @@ def colour_space_family(space: pikepdf.Object, resources: pikepdf.Dictionary | N
             return device[str(space)]
         if str(space) == "/Pattern":
             return "Pattern"
-        named = (resources or {}).get("/ColorSpace", {}).get(space) if resources else None
+        spaces = resources.get("/ColorSpace", pikepdf.Dictionary()) if resources else None
+        named = spaces.get(space) if spaces is not None else None
         return colour_space_family(named) if named is not None else "unknown"
     if isinstance(space, pikepdf.Array) and len(space) > 0:
         family = str(space[0])

@@ -59,7 +59,7 @@ def run_preflight(targets: list[Target], profile: str | None) -> list[tuple[Path
     reports = []
     for target in targets:
         data = target.path.read_bytes()
-        chosen = PROFILES[profile or target.profile] if (profile or target.profile) else None
+        chosen = PROFILES[name] if (name := profile or target.profile) else None
         if target.paper is not None:
             report = preflight(data, target.paper, target.pages, chosen)
         else:

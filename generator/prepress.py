@@ -26,9 +26,11 @@ import io
 import json
 import uuid
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any, SupportsFloat, cast
 from xml.sax.saxutils import escape
 
 import pikepdf
@@ -72,7 +74,9 @@ def _srgb_profile() -> ImageCms.ImageCmsProfile:
 
 
 @cache
-def _transform(icc: IccProfile, source: str, target: str, intent: int, source_icc: bytes = b""):
+def _transform(
+    icc: IccProfile, source: str, target: str, intent: ImageCms.Intent, source_icc: bytes = b""
+):
     """An ImageCms transform between sRGB (or an image's own profile) and the output profile."""
     output = _output_profile(icc)
     given = ImageCms.ImageCmsProfile(io.BytesIO(source_icc)) if source_icc else _srgb_profile()
@@ -91,11 +95,14 @@ class ColourConverter:
         self.palette = {c.rgb: tuple(v / 100 for v in c.cmyk) for c in setup.colours.values()}
         self.cache: dict[tuple[int, int, int], tuple[float, ...]] = {}
 
-    def vector(self, rgb: tuple[float, float, float]) -> tuple[float, ...]:
-        key = tuple(max(0, min(255, round(float(v) * 255))) for v in rgb)
+    def vector(self, rgb: Sequence[SupportsFloat]) -> tuple[float, ...]:
+        # callers pass an RGB colour's three operands or components
+        key = cast(
+            tuple[int, int, int], tuple(max(0, min(255, round(float(v) * 255))) for v in rgb)
+        )
         if key not in self.cache:
-            self.cache[key] = self._convert(key)  # type: ignore[index]
-        return self.cache[key]  # type: ignore[index]
+            self.cache[key] = self._convert(key)
+        return self.cache[key]
 
     def _convert(self, rgb: tuple[int, int, int]) -> tuple[float, ...]:
         if rgb in self.palette:
@@ -104,7 +111,9 @@ class ColourConverter:
             return (0.0, 0.0, 0.0, _black_for_grey(self.icc)[rgb[0]])
         pixel = Image.new("RGB", (1, 1), rgb)
         transform = _transform(self.icc, "RGB", "CMYK", ImageCms.Intent.RELATIVE_COLORIMETRIC)
-        cmyk = ImageCms.applyTransform(pixel, transform).getpixel((0, 0))
+        converted = ImageCms.applyTransform(pixel, transform)
+        assert converted is not None  # not inPlace: the converted copy is returned
+        cmyk = cast(tuple[int, ...], converted.getpixel((0, 0)))  # a CMYK pixel: four bands
         return tuple(round(v / 255, 4) for v in cmyk)
 
     def image(self, image: Image.Image, source_icc: bytes = b"") -> Image.Image:
@@ -112,7 +121,9 @@ class ColourConverter:
             return image
         image = image.convert("RGB")
         transform = _transform(self.icc, "RGB", "CMYK", ImageCms.Intent.PERCEPTUAL, source_icc)
-        return ImageCms.applyTransform(image, transform)
+        converted = ImageCms.applyTransform(image, transform)
+        assert converted is not None  # not inPlace: the converted copy is returned
+        return converted
 
 
 @cache
@@ -122,7 +133,8 @@ def _black_for_grey(icc: IccProfile) -> tuple[float, ...]:
     ramp.putdata([(0, 0, 0, round(k * 2.55)) for k in range(101)])
     to_rgb = _transform(icc, "CMYK", "RGB", ImageCms.Intent.RELATIVE_COLORIMETRIC)
     converted = ImageCms.applyTransform(ramp, to_rgb)
-    printed = [converted.getpixel((k, 0))[1] for k in range(101)]
+    assert converted is not None  # not inPlace: the converted copy is returned
+    printed = [cast(tuple[int, ...], converted.getpixel((k, 0)))[1] for k in range(101)]  # RGB
     table = []
     for level in range(256):
         k = min(range(101), key=lambda i: abs(printed[i] - level))
@@ -135,14 +147,15 @@ def _convert_content(drawn, converter: ColourConverter, used_spaces: set[str]) -
     instructions = pikepdf.parse_content_stream(drawn.obj)
     rgb_space = {"fill": False, "stroke": False}
     changed = 0
-    out = []
+    out: list[pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage] = []
     for instruction in instructions:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             out.append(instruction)
             continue
-        operands, operator = list(instruction.operands), str(instruction.operator)
+        operands: list[Any] = list(instruction.operands)  # PDF objects, or floats replacing them
+        operator = str(instruction.operator)
         if operator in ("rg", "RG") and len(operands) == 3:
-            operands = list(converter.vector(operands))  # type: ignore[arg-type]
+            operands = list(converter.vector(operands))
             operator = "k" if operator == "rg" else "K"
             changed += 1
         elif operator in ("cs", "CS") and operands:
@@ -155,7 +168,7 @@ def _convert_content(drawn, converter: ColourConverter, used_spaces: set[str]) -
         elif operator in ("sc", "scn", "SC", "SCN"):
             which = "fill" if operator in ("sc", "scn") else "stroke"
             if rgb_space[which] and len(operands) == 3:
-                operands = list(converter.vector(operands))  # type: ignore[arg-type]
+                operands = list(converter.vector(operands))
                 changed += 1
         out.append(pikepdf.ContentStreamInstruction(operands, pikepdf.Operator(operator)))
     if changed:
@@ -218,7 +231,8 @@ def _converted_data(image: pikepdf.Stream, converter: ColourConverter, flatten: 
     if isinstance(space, pikepdf.Array) and str(space[0]) == "/ICCBased":
         source_icc = space[1].read_bytes()
     if flatten and mask is not None:
-        alpha = pikepdf.PdfImage(mask).as_pil_image().convert("L").resize(picture.size)
+        soft_mask = cast(pikepdf.Stream, mask)  # an image's /SMask is an image XObject
+        alpha = pikepdf.PdfImage(soft_mask).as_pil_image().convert("L").resize(picture.size)
         paper = Image.new(picture.convert("RGB").mode, picture.size, (255, 255, 255))
         picture = Image.composite(picture.convert("RGB"), paper, alpha)
     cmyk = converter.image(picture, source_icc)
@@ -235,9 +249,10 @@ def _convert_shading(shading: pikepdf.Object, converter: ColourConverter) -> boo
     if not all(f is not None and f.get("/FunctionType") == 2 for f in functions):
         return False  # sampled or PostScript functions: left for preflight to report
     for function in functions:
+        assert function is not None  # checked just above
         for key, default in (("/C0", (0, 0, 0)), ("/C1", (1, 1, 1))):
             values = [float(v) for v in function.get(key, default)]
-            function[key] = pikepdf.Array(converter.vector(tuple(values)))  # type: ignore[arg-type]
+            function[key] = pikepdf.Array(converter.vector(values))
     shading.ColorSpace = Name.DeviceCMYK
     return True
 
@@ -264,13 +279,14 @@ def convert_colours(pdf: pikepdf.Pdf, setup: PrintSetup) -> list[str]:
             counts["content"] += _convert_content(drawn, converter, used_spaces)
             _convert_group(drawn.obj, keep_transparency)
         elif drawn.kind == "image":
-            counts["image"] += _convert_image(drawn.obj, converter, not keep_transparency)
+            image = cast(pikepdf.Stream, drawn.obj)  # walk() yields images as streams
+            counts["image"] += _convert_image(image, converter, not keep_transparency)
         elif drawn.kind == "shading":
             counts["shading"] += _convert_shading(drawn.obj, converter)
     _drop_unused_colour_spaces(pdf, used_spaces)
     notes = []
     if counts["image"]:
-        notes.append(f"{counts['image']} raster image(s) converted to {setup.icc.description}")  # type: ignore[union-attr]
+        notes.append(f"{counts['image']} raster image(s) converted to {converter.icc.description}")
     return notes
 
 
@@ -278,7 +294,7 @@ def _drop_unused_colour_spaces(pdf: pikepdf.Pdf, used: set[str]) -> None:
     """WeasyPrint declares Lab spaces on every page whether drawn or not; unused, they
     only make validators look twice."""
     for page in pdf.pages:
-        spaces = page.obj.get("/Resources", {}).get("/ColorSpace")
+        spaces = page.obj.get("/Resources", pikepdf.Dictionary()).get("/ColorSpace")
         if isinstance(spaces, pikepdf.Dictionary):
             for name in list(spaces.keys()):
                 if name not in used and name != str(REGISTRATION):

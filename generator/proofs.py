@@ -129,7 +129,9 @@ def _preview_fresh(png: Path, pdf: Path, dpi: int) -> bool:
             found = image.info.get("dpi")
     except (OSError, ValueError):
         return False
-    return bool(found) and round(found[0]) == dpi and round(found[1]) == dpi
+    if not found:
+        return False
+    return round(found[0]) == dpi and round(found[1]) == dpi
 
 
 def _png_bytes(image: Image.Image, dpi: int | None = None) -> bytes:
@@ -568,7 +570,7 @@ def _thumbnail(folder: Path, file: str) -> tuple[tuple[bytes, tuple[int, int]], 
         else:
             pngs = preview_paths(folder, file, min(sides, 2))
             if all(_preview_fresh(png, pdf, PREVIEW_DPI) for png in pngs):
-                images = [Image.open(png) for png in pngs]
+                images: list[Image.Image] = [Image.open(png) for png in pngs]
             else:
                 scale = THUMBNAIL_PX / max(document[0].get_size())
                 images = [document[i].render(scale=scale).to_pil() for i in range(len(pngs))]

@@ -94,7 +94,7 @@ def make_qr(data: str) -> QrImage:
         lineclass=None,
     )
     width, _ = code.symbol_size(border=QUIET_ZONE_MODULES)
-    return QrImage(data, uri, width)
+    return QrImage(data, uri, int(width))  # scale 1: a whole number of modules
 
 
 def check_printed_sizes(qr: QrImage, printed: list[tuple[float, float]], paper: PaperFormat):

@@ -25,6 +25,7 @@ import struct
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 from PIL import Image, ImageCms
@@ -33,6 +34,9 @@ from .formats import PaperFormat
 from .layout import Geometry, TypeScale, text_size
 from .pdfium_access import open_pdf
 from .templating import PosterContext
+
+if TYPE_CHECKING:
+    from .preflight import PreflightReport
 
 # Facebook, WhatsApp and LINE recompress images above about 1 MB: stay under it.
 MAX_BYTES = 1_000_000
@@ -321,7 +325,7 @@ class RenderedCard:
     texts: list[PrintedText]
     alt_texts: dict[str, str]
     fits: dict
-    report: object  # preflight.PreflightReport
+    report: PreflightReport
 
 
 def render_card(job, campaign, project: Path, fits: dict | None = None) -> RenderedCard:

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, PoFileParser, write_po
@@ -392,6 +393,8 @@ class _Parser(PoFileParser):
     """Babel's parser, noting entries whose text id (msgctxt) comes twice: Babel keeps
     only one of them, and which translation was meant cannot be known."""
 
+    catalog: _Catalog  # the one given to __init__
+
     def __init__(self, catalog: _Catalog, shown: str):
         super().__init__(catalog, ignore_obsolete=True, abort_invalid=True)
         self.shown = shown
@@ -469,7 +472,7 @@ def _entry(campaign, text: CampaignText, lang: str, message, reviewed_by, today)
         return None, None
     state = text_state(campaign, text, lang) if current is not None else None
     before = state.state if state else "missing"
-    exported_review = (state.reviewer, state.reviewed) if before == "reviewed" else None
+    exported_review = (state.reviewer, state.reviewed) if state and before == "reviewed" else None
     changed = value != current
     source = text.texts.get(campaign.source_language, "")
 
@@ -486,8 +489,10 @@ def _entry(campaign, text: CampaignText, lang: str, message, reviewed_by, today)
 
     if not changed and (status == before or (status == "translated" and before == "stale")):
         return None, None
-    record = {"status": status}
+    record: dict[str, object] = {"status": status}
+    after = status
     if status == "reviewed":
+        assert review is not None  # each way to "reviewed" above sets it
         name, date = review
         record.update(
             reviewer=name,
@@ -495,7 +500,7 @@ def _entry(campaign, text: CampaignText, lang: str, message, reviewed_by, today)
             source_hash=short_hash(source),
             text_hash=short_hash(value),
         )
-    after = f"reviewed by {review[0]} on {review[1]}" if status == "reviewed" else status
+        after = f"reviewed by {name} on {date}"
     what = ("text changed; " if changed else "") + (
         f"{before} → {after}" if before != after else after
     )
@@ -537,7 +542,7 @@ STATUS_COMMENT = (
 LAYOUTS = ((2, 4, 2), (2, 2, 0), (4, 4, 0), (4, 6, 2), (2, 3, 1), (3, 3, 0), (4, 4, 2))
 
 
-def _yaml_for(source: str) -> tuple[YAML, object, bool]:
+def _yaml_for(source: str) -> tuple[YAML, Any, bool]:  # Any: ruamel's load()
     """Round-trip YAML with this file's layout, the file's tree, and whether the layout
     is kept exactly (the YAML library cannot reproduce every hand-made layout)."""
     _, sequence, offset = load_yaml_guess_indent(source)

@@ -136,7 +136,7 @@ def _balanced(raw: str, lang: str, families: tuple[str, ...], measure_em: float)
     together, so a line the estimate set too wide is narrowed by the fit, not rewrapped."""
     language = LANGUAGES[lang]
     segmented = _segmented(raw, lang)
-    pieces = []
+    pieces: list[tuple[str, float, bool]] = []  # as balanced_lines takes them
     for part in re.split(r"( +|\u200b)", segmented):
         if not part:
             continue
@@ -368,6 +368,7 @@ class PosterContext:
         spans = sum(2 if len(c.number) > 5 else 1 for c in contacts)
         width = g.content_width
         if self.design.qr:
+            assert self.qr_image is not None  # made for every design with a QR code
             width -= max(self.qr_image.min_side_mm(self.job.format), 0.2 * width) + g.gap
         digit = 0.6 * g.type.size("number")
         column = max(

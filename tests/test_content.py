@@ -43,6 +43,21 @@ def state_of(path: Path, project: Path, text_id: str, lang: str) -> str:
     return text_state(campaign, campaign_texts(campaign)[text_id], lang).state
 
 
+def test_a_contact_of_a_design_is_used_by_each_placement_that_lists_the_design():
+    """Also by a placement that lists several designs ('designs:'), not only by one that
+    names a single 'design:' (mypy found the lookup by the placement's absent design)."""
+    campaign = load_campaign(SAMPLE).campaign
+    several = [p for p in campaign.placements if p.design is None and p.designs]
+    assert several, "the sample has a placement listing several designs"
+    texts = campaign_texts(campaign)
+    for placement in several:
+        for order in placement.orders():
+            design = next(d for d in campaign.designs if d.id == order.design)
+            for contact_id in design.contacts:
+                users = texts[f"contact.{contact_id}.name"].used_by
+                assert f"placement {placement.id}" in users, (contact_id, users)
+
+
 # --- the sample stays an honest draft ---------------------------------------------------
 
 

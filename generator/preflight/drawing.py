@@ -182,7 +182,7 @@ def _text_runs(page, textpage) -> list[TextRun]:
         size_mm = obj.get_font_size() * scale / PT_PER_MM
         colour, alpha = _fill_colour(obj)
         bounds = tuple(obj.get_bounds())
-        runs.append(TextRun(text, size_mm, bounds, colour, alpha >= 255))  # type: ignore[arg-type]
+        runs.append(TextRun(text, size_mm, bounds, colour, alpha >= 255))
     return runs
 
 

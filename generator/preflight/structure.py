@@ -152,7 +152,7 @@ def check_colours(pdf: pikepdf.Pdf, profile: PrintProfile, report: PreflightRepo
 
 
 def check_output_intent(pdf: pikepdf.Pdf, profile: PrintProfile, report: PreflightReport) -> None:
-    intents = pdf.Root.get("/OutputIntents", [])
+    intents = pdf.Root.get("/OutputIntents", pikepdf.Array())
     pdfx = [i for i in intents if i.get("/S") == Name.GTS_PDFX]
     if not profile.is_press:
         report.note("output intent", "none (digital)" if not intents else f"{len(intents)}")
@@ -204,6 +204,7 @@ def check_pdfx(pdf: pikepdf.Pdf, profile: PrintProfile, report: PreflightReport)
             report.error("PDF/X", f"a {profile.name} file claims {claimed}")
         report.note("PDF/X", "not claimed (digital)")
         return
+    assert profile.pdf_x is not None  # what is_press means
     name = "PDF/X"
     if claimed != profile.pdf_x:
         report.error(name, f"claims {claimed or 'no PDF/X version'}, expected {profile.pdf_x}")
@@ -240,7 +241,7 @@ def check_transparency(pdf: pikepdf.Pdf, profile: PrintProfile, report: Prefligh
         group = drawn.obj.get("/Group")
         if isinstance(group, pikepdf.Dictionary) and group.get("/S") == Name.Transparency:
             found.append(f"{where}: transparency group")
-        resources = drawn.resources or {}
+        resources = drawn.resources or pikepdf.Dictionary()
         for state_name, state in resources.get("/ExtGState", {}).items():
             if not isinstance(state, pikepdf.Dictionary):
                 continue

@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.composer import Composer
@@ -204,7 +206,8 @@ def _tree(source: str) -> CommentedMap:
 def _parse_yaml(text: str, shown: str):
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor
-    yaml.Composer = type("Composer", (_CheckingComposer,), {"shown": shown})
+    composer = type("Composer", (_CheckingComposer,), {"shown": shown})
+    yaml.Composer = cast(type[Composer], composer)  # type() made a subclass of Composer
     yaml.allow_duplicate_keys = False
     try:
         return yaml.load(text)
@@ -245,8 +248,8 @@ def _event_problem(event, depth: int, nodes: int) -> str | None:
     if isinstance(event, AliasEvent):
         # Aliases can multiply a small file into gigabytes (a "YAML bomb").
         return "YAML aliases (*name) are not allowed in campaign files"
-    if isinstance(event, NodeEvent) and getattr(event, "tag", None):
-        tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
+    if isinstance(event, NodeEvent) and (tag := getattr(event, "tag", None)):
+        tag = str(tag).replace("tag:yaml.org,2002:", "!!")
         return f"YAML tags ({tag}) are not allowed in campaign files; quote the value"
     if depth > MAX_DEPTH:
         return f"nested more than {MAX_DEPTH} levels deep"
@@ -301,7 +304,7 @@ def _character_problems(node, loc: Loc, shown: str):
             yield from _character_problems(value, (*loc, index), shown)
 
 
-def _from_pydantic(error: dict, tree: CommentedMap, shown: str) -> Problem:
+def _from_pydantic(error: ErrorDetails, tree: CommentedMap, shown: str) -> Problem:
     loc, message = for_people(error)
     return _at(tree, loc, shown, message, point_at_key=error["type"] == "extra_forbidden")
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..languages import FONT_ALTERNATIVES, LANGUAGES
-from .models import Campaign
+from .models import Campaign, DesignOrder
 from .wording import did_you_mean
 
 Loc = tuple[str | int, ...]
@@ -76,7 +76,9 @@ def _check(campaign: Campaign, project: Path | None) -> Iterator[tuple[Loc, str]
             if placement.design is not None or placement.formats is not None:
                 message = "give either 'design' and 'formats', or 'designs', not both"
                 yield (*loc, "designs"), message
-            orders = [((*loc, "designs", j), order) for j, order in enumerate(placement.designs)]
+            orders: list[tuple[Loc, DesignOrder]] = [
+                ((*loc, "designs", j), order) for j, order in enumerate(placement.designs)
+            ]
         elif placement.design is None or placement.formats is None:
             missing = "design" if placement.design is None else "formats"
             yield (*loc, missing), "required field is missing (or list several under 'designs')"
@@ -95,11 +97,10 @@ def _check(campaign: Campaign, project: Path | None) -> Iterator[tuple[Loc, str]
                     message = f"{size.size} {size.orientation} is listed twice; add the quantities"
                     yield (*order_loc, "formats", j), message
                 seen_formats.add((size.size, size.orientation))
-            design = designs.get(order.design)
-            if design is None:
+            if order.design not in designs:
                 yield (*order_loc, "design"), _unknown("design", order.design, designs)
                 continue
-            yield from _complete_texts(campaign, design, placement, loc)
+            yield from _complete_texts(campaign, designs[order.design], placement, loc)
 
     yield from _statuses_and_placeholders(campaign)
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from annotated_types import MaxLen, MinLen
 from pydantic import BaseModel
@@ -112,14 +113,14 @@ def did_you_mean(value: object, known: Iterable[str]) -> str:
     return f"; did you mean '{choices[close[0]]}'?" if close else ""
 
 
-def _got(error: dict) -> str:
+def _got(error: Mapping[str, Any]) -> str:
     value = error.get("input")
     if isinstance(value, dict | list) or "input" not in error:
         return ""
     return f" (got {value!r})"[:200]
 
 
-def for_people(error: dict) -> tuple[Loc, str]:
+def for_people(error: Mapping[str, Any]) -> tuple[Loc, str]:
     """The field path a pydantic error is about and what to tell the person."""
     loc = tuple(error["loc"])
     kind, ctx = error["type"], error.get("ctx") or {}

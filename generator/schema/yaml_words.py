@@ -60,7 +60,9 @@ def plain_yaml_error(text: str, error: MarkedYAMLError) -> Plain | None:
     if "duplicate key" in said:
         key = re.search(r'duplicate key "([^"]*)"', said)
         name = f"'{key.group(1)}'" if key else "this key"
-        first = _first_key_line(lines, key.group(1), problem) if key and context else None
+        first: int | str | None = (
+            _first_key_line(lines, key.group(1), problem) if key and context else None
+        )
         first = f" (first on line {first})" if first else ""
         return Plain(
             problem.line + 1,

@@ -41,6 +41,8 @@ _INVISIBLE_CATEGORIES = {"Cf", "Zl", "Zp"}
 class FontError(Exception):
     """A declared font is missing, or a text has a character no font of its stack covers."""
 
+    field: tuple | None = None  # the campaign field at fault, set where the text is known
+
 
 @dataclass(frozen=True)
 class FontFace:

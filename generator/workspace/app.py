@@ -19,6 +19,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -217,6 +218,7 @@ class App:
         """The preview with its clickable texts (a fragment, swapped after each edit)."""
         entry = self.loaded_entry(request)
         job = self.job(entry, request)
+        assert entry.loaded is not None  # loaded_entry refuses a file that does not load
         preview = await run_in_threadpool(self.renderer.preview, entry.loaded, job)
         highlight = request.query_params.get("highlight", "")
         return self.page(request, "frame.html.j2", entry=entry, job=job, preview=preview,
@@ -225,6 +227,7 @@ class App:
     async def page_png(self, request: Request):
         entry = self.loaded_entry(request)
         job = self.job(entry, request)
+        assert entry.loaded is not None  # loaded_entry refuses a file that does not load
         preview = await run_in_threadpool(self.renderer.preview, entry.loaded, job)
         number = request.path_params["page"]
         if not preview.ok or not 1 <= number <= len(preview.pages):
@@ -239,6 +242,7 @@ class App:
         if built is not None:  # the last build is of the campaign as it is: its picture
             data = await run_in_threadpool(thumbnail_png, built.read_bytes())
             return Response(data, media_type="image/png", headers={"Cache-Control": "no-cache"})
+        assert entry.loaded is not None  # loaded_entry refuses a file that does not load
         preview = await run_in_threadpool(self.renderer.preview, entry.loaded, job, False)
         if not preview.ok:
             return Response(status_code=204)
@@ -400,6 +404,7 @@ class App:
                              problems=error.problems, conflict=None, reviewer="",
                              poster=str(form.get("poster", "")))  # fmt: skip
         note = review_note(decision, reviewer, self.ws.today(), comment)
+        change: dict[str, object]  # keyword arguments of _change
         if decision == "approve":
             change = {"reviewer": reviewer, "note": note}
         else:
@@ -468,8 +473,8 @@ class App:
         upload = form.get("file")
         if upload is not None and hasattr(upload, "read"):
             raw = await upload.read()
-        elif isinstance(form.get("text"), str):
-            raw = form["text"].replace("\r\n", "\n").encode("utf-8")
+        elif isinstance(text := form.get("text"), str):
+            raw = text.replace("\r\n", "\n").encode("utf-8")
         else:
             raise HTTPException(400, "Malformed request: no file text.")
         message, problems, conflict, status = await run_in_threadpool(
@@ -484,7 +489,7 @@ class App:
         self.entry(request)
         form = await request.form()
         upload = form.get("file")
-        if upload is None or not hasattr(upload, "read"):
+        if not isinstance(upload, UploadFile):  # None, or a text field
             raise HTTPException(400, "Malformed request: no file.")
         data = await upload.read()
         try:
@@ -596,7 +601,7 @@ def create_app(
 
     starlette = Starlette(
         routes=routes,
-        exception_handlers={HTTPException: http_error, Exception: unexpected},
+        exception_handlers={HTTPException: http_error, Exception: unexpected},  # type: ignore[dict-item]  # Starlette types a handler as taking any Exception
         lifespan=lifespan,
     )
     starlette.state.workspace = a

@@ -74,6 +74,7 @@ class Builds:
         return build
 
     def _follow(self, build: Build, process: subprocess.Popen) -> None:
+        assert process.stdout is not None  # started with stdout=PIPE
         for line in process.stdout:
             line = line.rstrip()
             if not line:

@@ -69,6 +69,8 @@ def _plain(status: int, message: str, headers: list | None = None):
 class Guard:
     """ASGI middleware applying the rules above before any route sees the request."""
 
+    state: object  # the routes' state (an app.App), set by create_app
+
     def __init__(self, app, settings: Settings):
         self.app = app
         self.settings = settings
@@ -95,7 +97,7 @@ class Guard:
             if given is not None and hmac.compare_digest(given, token):
                 cookie = SimpleCookie()
                 cookie[TOKEN_COOKIE] = token
-                cookie[TOKEN_COOKIE].update({"httponly": True, "samesite": "Strict", "path": "/"})
+                cookie[TOKEN_COOKIE].update({"httponly": True, "samesite": "Strict", "path": "/"})  # type: ignore[arg-type]  # a flag takes True; typeshed says str
                 # The path as sent (still percent-encoded): no decoded byte reaches a header.
                 path = scope.get("raw_path", b"").decode("latin-1") or quote(scope["path"])
                 location = path + (f"?{urlencode(query)}" if query else "")

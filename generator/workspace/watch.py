@@ -19,8 +19,8 @@ LOGGER = logging.getLogger(__name__)
 def start_watching(ws: Workspace, stop: threading.Event) -> threading.Thread:
     from watchfiles import watch
 
-    folders = [ws.project / name for name in ("campaigns", "templates", "assets")]
-    folders = [str(folder) for folder in folders if folder.is_dir()]
+    candidates = [ws.project / name for name in ("campaigns", "templates", "assets")]
+    folders = [str(folder) for folder in candidates if folder.is_dir()]
     campaigns = str(ws.folder)
 
     def run() -> None:
