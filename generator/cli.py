@@ -25,9 +25,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .limits import DEFAULT_MEMORY_MB, DEFAULT_SECONDS
-from .profiles import PROFILE_NAMES
-from .schema import CampaignError, LoadedCampaign, json_schema, load_campaign
+from .build.limits import DEFAULT_MEMORY_MB, DEFAULT_SECONDS
+from .campaign import CampaignError, LoadedCampaign, json_schema, load_campaign
+from .prepress.profiles import PROFILE_NAMES
 
 EXIT_OK, EXIT_POSTERS_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -162,11 +162,11 @@ def build(
     project,
 ) -> None:
     """Build the posters of CAMPAIGNS (default: every file in campaigns/)."""
-    from .build import build_campaign
-    from .limits import Limits
-    from .output import OutputError
-    from .plan import plan
-    from .workers import INTERRUPTIONS, exit_status, signal_name
+    from .build.campaign import build_campaign
+    from .build.limits import Limits
+    from .build.workers import INTERRUPTIONS, exit_status, signal_name
+    from .output.files import OutputError
+    from .planning.plan import plan
 
     limits = Limits(seconds=time_limit or None, memory_mb=memory_limit or None)
     if scheduler and jobs:
@@ -250,7 +250,7 @@ def build(
 
 def _print_selection(item: LoadedCampaign, only: tuple[str, ...], selected: int) -> None:
     """Which posters --only chose, in words, so a surprising filter shows at once."""
-    from .plan import describe_selection, plan, unknown_filters
+    from .planning.plan import describe_selection, plan, unknown_filters
 
     every = plan(item.campaign)
     words = escape(describe_selection(every, only))
@@ -269,7 +269,7 @@ def _executor(scheduler: str | None, project: Path, output: Path):
     if not scheduler:
         yield None
         return
-    from .cluster import ClusterError, cluster_executor
+    from .build.cluster import ClusterError, cluster_executor
 
     console.print(f"cluster {escape(scheduler)}: checking that its workers share the folders")
     with ExitStack() as stack:
@@ -339,8 +339,8 @@ MAX_DETAILS = 8  # lines listed under one reason of the summary
 def _content_summary(result, path: Path, project: Path) -> None:
     """Contacts to check, stand-in assets, texts awaiting review and why posters were
     refused or failed, once per campaign (not per poster), each under its real reason."""
-    from .build import REASONS
-    from .placeholders import describe, placeholder_assets
+    from .build.campaign import REASONS
+    from .campaign.placeholders import describe, placeholder_assets
 
     warnings = dict.fromkeys(w for r in result.results for w in r.contact_warnings)
     for warning in warnings:
@@ -398,7 +398,7 @@ def validate(campaigns, layout, only, project) -> None:
     loaded, any_invalid = _load_all(project, campaigns)
     for item in loaded:
         if layout:
-            from .layout_check import check_layout
+            from .typeset.layout_check import check_layout
 
             problems = check_layout(item, project, only)
             for problem in problems:
@@ -422,7 +422,7 @@ def validate(campaigns, layout, only, project) -> None:
 @project_option
 def list_posters(campaigns, only, as_json, project) -> None:
     """List the posters a build would make."""
-    from .plan import plan
+    from .planning.plan import plan
 
     loaded, any_invalid = _load_all(project, campaigns)
     rows = [(item.campaign.id, job) for item in loaded for job in plan(item.campaign, only)]
@@ -473,7 +473,7 @@ def preflight_command(targets, output, profile, as_json, project) -> None:
     TARGETS are PDF files, output folders (with a manifest.json) or campaign
     files (their posters under --output); default: every campaign in campaigns/.
     """
-    from .preflight_cli import collect_targets, run_preflight
+    from .preflight.targets import collect_targets, run_preflight
 
     try:
         files = collect_targets(targets, output, project)
@@ -506,7 +506,7 @@ def preflight_command(targets, output, profile, as_json, project) -> None:
 @project_option
 def status(campaigns, as_json, verbose, project) -> None:
     """Texts per language, contacts' verification, posters ready for print."""
-    from .status import COLUMNS, campaign_status
+    from .campaign.status import COLUMNS, campaign_status
 
     loaded, any_invalid = _load_all(project, campaigns)
     reports = [campaign_status(item.campaign) for item in loaded]
@@ -575,8 +575,8 @@ def strings() -> None:
 @project_option
 def strings_export(campaign, language, output, project) -> None:
     """Write CAMPAIGN's texts in LANGUAGE, beside their source, to a PO file."""
-    from .output import write_atomically
-    from .strings import StringsError, export_strings
+    from .campaign.strings import StringsError, export_strings
+    from .output.files import write_atomically
 
     loaded, _ = _load_all(project, (str(campaign),))
     if not loaded:
@@ -608,7 +608,7 @@ def strings_export(campaign, language, output, project) -> None:
 @project_option
 def strings_import(campaign, po_file, reviewed_by, dry_run, project) -> None:
     """Read PO_FILE back into CAMPAIGN: check it, update texts and statuses, report changes."""
-    from .strings import StringsError, import_strings
+    from .campaign.strings import StringsError, import_strings
 
     loaded, _ = _load_all(project, (str(campaign),))
     if not loaded:

@@ -26,10 +26,10 @@ from conftest import (
     poster_pdfs,
     squeeze,
 )
-from generator.build import build_campaign
-from generator.plan import plan
+from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
+from generator.planning.plan import plan
 from generator.preflight import extract_text
-from generator.schema import load_campaign
 
 HEADLINE_LO = "ໄປເຮັດວຽກຕ່າງປະເທດ ໄປຢ່າງປອດໄພ"
 HEADLINE_EN = "Working abroad? Stay safe"

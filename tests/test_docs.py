@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from conftest import PROJECT, make_project
+from generator.campaign import json_schema, load_campaign
 from generator.cli import EXIT_OK, main
-from generator.schema import json_schema, load_campaign
 
 DOCS = sorted((PROJECT / "docs").glob("*.md"))
 # A fragment says where it belongs in an HTML comment just above it:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.fetcher import ProjectURLFetcher, RefusedURL
+from generator.render.fetcher import ProjectURLFetcher, RefusedURL
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
 
@@ -198,7 +198,7 @@ def test_weasyprint_render_refuses_and_records_without_network(project, connecti
 
     # Points fontconfig at the private configuration; WeasyPrint reads it when
     # write_pdf() creates its font configuration below.
-    import generator.pdf  # noqa: F401
+    import generator.typeset.pdf  # noqa: F401
 
     fetcher = ProjectURLFetcher(project)
     served: list[str] = []

@@ -19,11 +19,11 @@ import pytest
 import weasyprint.draw
 import weasyprint.draw.text
 
-from generator import actualtext
-from generator.formats import PaperFormat
-from generator.pdf import font_config, weasyprint
+from generator.planning.formats import PaperFormat
 from generator.preflight import preflight
 from generator.preflight.text_layer import pdfium_text, poppler_text, squeezed, unreadable_texts
+from generator.typeset import actualtext
+from generator.typeset.pdf import font_config, weasyprint
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -211,9 +211,9 @@ def test_every_text_of_every_sample_poster_reads_back_verbatim(tmp_path):
     poppler and PDFium, and the poster fails if one does not read back. Every file the
     build writes must have the bytes recorded in tests/data/sample-hashes.json."""
     from conftest import network_blocked
-    from generator.build import build_campaign
-    from generator.plan import plan
-    from generator.schema import load_campaign
+    from generator.build.campaign import build_campaign
+    from generator.campaign import load_campaign
+    from generator.planning.plan import plan
 
     checked = 0
     built: dict[str, str] = {}
@@ -269,7 +269,9 @@ def same_bytes_as_recorded(built: dict[str, str]) -> None:
         SAMPLE_HASHES.write_text(json.dumps(built, indent=1, sort_keys=True) + "\n")
         return
     recorded = json.loads(SAMPLE_HASHES.read_text())
-    differ = sorted(name for name in built.keys() & recorded.keys() if built[name] != recorded[name])
+    differ = sorted(
+        name for name in built.keys() & recorded.keys() if built[name] != recorded[name]
+    )
     new = sorted(built.keys() - recorded.keys())
     gone = sorted(recorded.keys() - built.keys())
     assert not (differ or new or gone), (
@@ -297,7 +299,7 @@ def test_only_the_texts_the_layout_drew_are_checked():
 
 def test_the_hook_changes_the_text_layer_not_the_ink():
     """Pages drawn with and without the spans rasterise to the same pixels."""
-    from generator.pdfium_access import open_pdf
+    from generator.preflight.pdfium_access import open_pdf
 
     def pixels(pdf: bytes) -> bytes:
         with open_pdf(pdf) as document:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from ..colours import contrast_ratio
-from ..formats import CAP_HEIGHT_EM, SAFE_MARGIN_MM, PaperFormat
-from ..images import wanted_ppi
-from ..pdfium_access import open_pdf
+from ..planning.formats import CAP_HEIGHT_EM, SAFE_MARGIN_MM, PaperFormat
+from ..prepress.colours import contrast_ratio
+from ..render.images import wanted_ppi
+from .pdfium_access import open_pdf
 from .report import PreflightReport
 
 PT_PER_MM = 72 / 25.4

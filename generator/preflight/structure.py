@@ -8,9 +8,9 @@ import re
 import pikepdf
 from pikepdf import Name
 
-from ..formats import BLEED_MM, PaperFormat
-from ..pdfwalk import colour_space_family, walk
-from ..profiles import PrintProfile
+from ..planning.formats import BLEED_MM, PaperFormat
+from ..prepress.pdfwalk import colour_space_family, walk
+from ..prepress.profiles import PrintProfile
 from .report import PreflightReport
 
 PT_PER_MM = 72 / 25.4

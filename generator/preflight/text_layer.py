@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..pdfium_access import open_pdf
+from .pdfium_access import open_pdf
 from .report import PreflightReport
 
 CHECK = "text layer"

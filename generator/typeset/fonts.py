@@ -1,6 +1,6 @@
 """The renderer's fonts: only the declared ones, and a coverage check before rendering.
 
-Font families are declared in ``generator.languages``. They are found through
+Font families are declared in ``generator.campaign.languages``. They are found through
 the system's fontconfig once, and the renderer is then given a private
 fontconfig configuration that holds exactly those files: a build does not
 change because someone installed another font, and Pango cannot quietly fall
@@ -25,7 +25,7 @@ from pathlib import Path
 import icu
 from fontTools.ttLib import TTFont
 
-from ..languages import (
+from ..campaign.languages import (
     LANGUAGES,
     Language,
     all_font_families,

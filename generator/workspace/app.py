@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..content import (
+from ..campaign.content import (
     MISSING,
     budget,
     campaign_texts,
@@ -37,9 +37,9 @@ from ..content import (
     text_state,
     text_width,
 )
-from ..languages import LANGUAGES
-from ..output import read_manifest
-from ..plan import DRAFT_SUFFIX, PosterJob
+from ..campaign.languages import LANGUAGES
+from ..output.files import read_manifest
+from ..planning.plan import DRAFT_SUFFIX, PosterJob
 from . import builds as builds_module
 from .builds import Builds, NotReady
 from .edits import (

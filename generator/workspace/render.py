@@ -29,12 +29,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..content import campaign_texts
-from ..inputs import job_key, templates_digest
-from ..layout import describe_fits
-from ..plan import PosterJob
-from ..profiles import resolve_print
-from ..schema import LoadedCampaign
+from ..campaign import LoadedCampaign
+from ..campaign.content import campaign_texts
+from ..planning.inputs import job_key, templates_digest
+from ..planning.plan import PosterJob
+from ..prepress.profiles import resolve_print
+from ..typeset.layout import describe_fits
 
 LOGGER = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ def _reset_worker() -> None:
 
 
 def _load_fonts() -> None:
-    from ..pdf import font_config
+    from ..typeset.pdf import font_config
 
     font_config()
 
@@ -221,14 +221,14 @@ def draw_preview(
     """In the render process: the poster laid out, prepared and drawn, or why it cannot be."""
     from jinja2 import TemplateError
 
-    from ..build import PosterResult, _locating, _template_frame
-    from ..limits import LIMIT_ERRORS, Limits, poster_limits
-    from ..pdf import PosterError, render_poster
-    from ..prepress import PrepressError, prepress
-    from ..qr import QrError
-    from ..social import context_type
-    from ..templating import TemplateMetadataError, template_pages
+    from ..build.campaign import PosterResult, _locating, _template_frame
+    from ..build.limits import LIMIT_ERRORS, Limits, poster_limits
+    from ..prepress.prepress import PrepressError, prepress
+    from ..render.qr import QrError
+    from ..render.social import context_type
+    from ..render.templating import TemplateMetadataError, template_pages
     from ..typeset.fonts import FontError
+    from ..typeset.pdf import PosterError, render_poster
 
     started = time.monotonic()
     campaign = loaded.campaign
@@ -263,7 +263,7 @@ def draw_preview(
 
 def _draw(pdf: bytes) -> list[bytes]:
     """Each page's trim box as a PNG, its long side about ``PREVIEW_LONG_SIDE_PX``."""
-    from ..pdfium_access import open_pdf
+    from ..preflight.pdfium_access import open_pdf
 
     images = []
     with open_pdf(pdf) as document:
@@ -313,7 +313,7 @@ def text_boxes(document, context, loaded: LoadedCampaign) -> list[TextBox]:
 def _text_boxes(root):
     """The first (outermost) box of each element naming a text, walking the layout as the
     fit loop does (``pdf._descendants``: positioned boxes unwrapped)."""
-    from ..pdf import _descendants, _unwrap
+    from ..typeset.pdf import _descendants, _unwrap
 
     seen: set[int] = set()
     for box in _descendants(_unwrap(root)):

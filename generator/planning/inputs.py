@@ -16,8 +16,8 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from ..campaign import Campaign
 from .plan import PosterJob
-from .schema import Campaign
 
 
 def tool_version() -> str:
@@ -92,7 +92,7 @@ def templates_digest(project: Path) -> str:
 @cache
 def fonts_digest() -> str:
     """The declared font files, by path and size: a font update rebuilds everything."""
-    from .typeset.fonts import declared_files
+    from ..typeset.fonts import declared_files
 
     digest = hashlib.sha256()
     for family, files in sorted(declared_files().items()):

@@ -28,9 +28,9 @@ from pathlib import Path
 from markupsafe import Markup
 from PIL import Image, ImageCms
 
-from .formats import PaperFormat
-from .layout import Geometry, TypeScale, text_size
-from .pdfium_access import open_pdf
+from ..planning.formats import PaperFormat
+from ..preflight.pdfium_access import open_pdf
+from ..typeset.layout import Geometry, TypeScale, text_size
 from .templating import PosterContext
 
 # Facebook, WhatsApp and LINE recompress images above about 1 MB: stay under it.
@@ -315,8 +315,8 @@ class RenderedCard:
 
 def render_card(job, campaign, project: Path, fits: dict | None = None) -> RenderedCard:
     """Lay a card out as a poster (fit, tofu, DRAFT), check its PDF, rasterise it."""
-    from .pdf import render_poster
-    from .profiles import resolve_print
+    from ..prepress.profiles import resolve_print
+    from ..typeset.pdf import render_poster
     from .templating import environment, render_html
 
     setup = resolve_print(campaign, project, "digital")  # screens: sRGB, whatever the campaign
@@ -339,10 +339,10 @@ def check_card(pdf: bytes, paper: PaperFormat, images: CardImages):
     inside the page, text sizes and contrast; and the images' size and profile."""
     import pikepdf
 
-    from .preflight import PreflightReport
-    from .preflight.drawing import check_drawing
-    from .preflight.structure import check_colours, check_fonts, check_syntax
-    from .profiles import PROFILES
+    from ..preflight import PreflightReport
+    from ..preflight.drawing import check_drawing
+    from ..preflight.structure import check_colours, check_fonts, check_syntax
+    from ..prepress.profiles import PROFILES
 
     report = PreflightReport(profile="digital", format=paper.label)
     with pikepdf.open(io.BytesIO(pdf)) as document:
@@ -378,9 +378,9 @@ def check_card(pdf: bytes, paper: PaperFormat, images: CardImages):
 
 def build_card(job, campaign, project: Path, folder: Path, fits: dict):
     """Make one card and write its PNG, JPEG and post text; a PosterResult like a poster's."""
-    from .build import PosterResult
-    from .layout import describe_fits
-    from .output import sha256, write_atomically
+    from ..build.campaign import PosterResult
+    from ..output.files import sha256, write_atomically
+    from ..typeset.layout import describe_fits
 
     card = render_card(job, campaign, project, fits)
     report = card.report

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from glob import escape as glob_escape
 from pathlib import Path
 
-from .output import describe_fault
+from ..output.files import describe_fault
 
 
 class CampaignWriteError(Exception):

@@ -20,12 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cluster import worker_lost
-from .content import contact_state, placement_contacts
-from .inputs import job_key, poster_assets, templates_digest
-from .languages import LANGUAGES
-from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, out_of_memory, poster_limits
-from .output import (
+from ..campaign import Campaign, LoadedCampaign
+from ..campaign.content import contact_state, placement_contacts
+from ..campaign.languages import LANGUAGES
+from ..campaign.loader import field_location
+from ..campaign.placeholders import describe, placeholder_assets
+from ..output.files import (
     OutputError,
     build_lock,
     made_from,
@@ -37,11 +37,11 @@ from .output import (
     write_atomically,
     write_manifest,
 )
-from .placeholders import describe, placeholder_assets
-from .plan import PosterJob, fit_seeds, plan, select
-from .profiles import PROFILES, PrintProfile, PrintSetup, ProfileError, resolve_print
-from .schema import Campaign, LoadedCampaign
-from .schema.loader import field_location
+from ..planning.inputs import job_key, poster_assets, templates_digest
+from ..planning.plan import PosterJob, fit_seeds, plan, select
+from ..prepress.profiles import PROFILES, PrintProfile, PrintSetup, ProfileError, resolve_print
+from .cluster import worker_lost
+from .limits import LIMIT_ERRORS, WORKER_DIED, Limits, Recovery, out_of_memory, poster_limits
 from .workers import INTERRUPTIONS, interruptible, stop_now, worker_pool
 
 LOGGER = logging.getLogger(__name__)
@@ -137,8 +137,8 @@ def build_poster(
     limits: Limits | None = None,
 ) -> PosterResult:
     """Make one poster and write it; never raises for a problem of this poster."""
-    from . import preflight  # noqa: F401  (loaded, like the renderer, before the limits)
-    from .pdf import font_config
+    from .. import preflight  # noqa: F401  (loaded, like the renderer, before the limits)
+    from ..typeset.pdf import font_config
 
     setup = print_setup or resolve_print(campaign, project, "digital")
     LANGUAGES.declare(campaign.language_declarations())  # their fonts join the renderer's
@@ -161,8 +161,8 @@ def seed_fits(
     limits: Limits | None = None,
 ) -> dict:
     """The scales a family's seed needs, when the seed itself is not being built."""
-    from .pdf import font_config, render_poster
-    from .social import context_type
+    from ..render.social import context_type
+    from ..typeset.pdf import font_config, render_poster
 
     LANGUAGES.declare(campaign.language_declarations())
     font_config()
@@ -184,19 +184,19 @@ def _build_poster(
 ) -> PosterResult:
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    from .actualtext import recording
-    from .asset_check import check_job_pictures, drawing_failures
-    from .images import check_pictures
-    from .layout import describe_fits
-    from .pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
-    from .preflight import preflight
-    from .preflight.text_layer import printed_texts
-    from .prepress import PrepressError, prepress
-    from .proofs import render_previews
-    from .qr import QrError
-    from .social import CardError, build_card
-    from .templating import PosterContext, TemplateMetadataError, template_pages
-    from .typeset.fonts import FontError
+    from ..output.proofs import render_previews
+    from ..preflight import preflight
+    from ..preflight.text_layer import printed_texts
+    from ..prepress.prepress import PrepressError, prepress
+    from ..render.asset_check import check_job_pictures, drawing_failures
+    from ..render.images import check_pictures
+    from ..render.qr import QrError
+    from ..render.social import CardError, build_card
+    from ..render.templating import PosterContext, TemplateMetadataError, template_pages
+    from ..typeset.actualtext import recording
+    from ..typeset.fonts import FontError
+    from ..typeset.layout import describe_fits
+    from ..typeset.pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
 
     try:
         # Every picture verified before layout: the renderer would drop a broken one.
@@ -740,8 +740,8 @@ def _record(
 
 def _remove_stale(folder: Path, filename: str, pages: int | None) -> None:
     """A poster that fails now must not leave its outdated PDF where it could be printed."""
-    from .proofs import preview_paths, thumbnail_path
-    from .social import companion_names
+    from ..output.proofs import preview_paths, thumbnail_path
+    from ..render.social import companion_names
 
     pages = pages if isinstance(pages, int) and pages > 0 else 1
     stale = (folder / filename, *preview_paths(folder, filename, pages))
@@ -760,8 +760,8 @@ def _write_proofs(folder: Path, manifest: dict, project: Path) -> None:
     whenever what they were made from (the manifest) differs from what they show, or
     they are missing or were changed, or their last write failed: an unchanged rebuild
     never imports WeasyPrint."""
-    from .print_order import write_order_sheet
-    from .proofs import ORDER_SHEET, PROOF_SHEET, write_previews
+    from ..output.print_order import write_order_sheet
+    from ..output.proofs import ORDER_SHEET, PROOF_SHEET, write_previews
 
     if not manifest["posters"]:
         return
@@ -773,7 +773,7 @@ def _write_proofs(folder: Path, manifest: dict, project: Path) -> None:
             write_order_sheet(folder, manifest)
         record_sheet(folder, ORDER_SHEET, digest)
     if not sheet_is_fresh(folder, PROOF_SHEET, digest):
-        from .proofs import write_proof_sheet
+        from ..output.proofs import write_proof_sheet
 
         with _faults_named(folder / PROOF_SHEET):
             write_proof_sheet(folder, manifest, project)

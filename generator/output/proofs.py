@@ -33,10 +33,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from .formats import FORMAT_NAMES, PaperFormat
-from .languages import LANGUAGES, LATIN_FONT, all_font_families
-from .output import atomic_file, write_atomically
-from .pdfium_access import open_pdf
+from ..campaign.languages import LANGUAGES, LATIN_FONT, all_font_families
+from ..planning.formats import FORMAT_NAMES, PaperFormat
+from ..preflight.pdfium_access import open_pdf
+from .files import atomic_file, write_atomically
 
 LOGGER = logging.getLogger(__name__)
 
@@ -429,7 +429,7 @@ def _new_document(fonts: dict[str, tuple]):
 
 def _font_files(texts: list[str]) -> dict[str, tuple]:
     """The declared font families the texts need, Noto Sans first: (regular, bold) faces."""
-    from .typeset.fonts import faces_of, stack_charset
+    from ..typeset.fonts import faces_of, stack_charset
 
     needed = [LATIN_FONT]
     for char in dict.fromkeys("".join(texts)):

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .plan import PosterJob, fit_seeds, plan
-from .schema import LoadedCampaign
-from .schema.loader import field_location
+from ..campaign import LoadedCampaign
+from ..campaign.loader import field_location
+from ..planning.plan import PosterJob, fit_seeds, plan
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,11 @@ class LayoutProblem:
 def check_layout(loaded: LoadedCampaign, project: Path, only=()) -> list[LayoutProblem]:
     from jinja2 import TemplateError
 
+    from ..render.qr import QrError
+    from ..render.social import context_type
+    from ..render.templating import TemplateMetadataError, template_pages
+    from .fonts import FontError
     from .pdf import PosterError, render_poster
-    from .qr import QrError
-    from .social import context_type
-    from .templating import TemplateMetadataError, template_pages
-    from .typeset.fonts import FontError
 
     campaign = loaded.campaign
     jobs = plan(campaign, only)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from .formats import CAP_HEIGHT_EM, CAP_HEIGHT_PER_M_MM, SAFE_MARGIN_MM, PaperFormat
+from ..planning.formats import CAP_HEIGHT_EM, CAP_HEIGHT_PER_M_MM, SAFE_MARGIN_MM, PaperFormat
 
 # The roles of the type scale. Each is read from a share of the poster's viewing
 # distance (the headline and the numbers from all of it, small print as one walks up).

@@ -21,11 +21,15 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from .colours import DEFAULT_PALETTE, palette_css
-from .content import fill_placeholders, name_id
-from .formats import FORMAT_NAMES
-from .languages import LANGUAGES, Language, font_stack
-from .layout import (
+from ..campaign import Campaign
+from ..campaign.content import fill_placeholders, name_id
+from ..campaign.languages import LANGUAGES, Language, font_stack
+from ..planning.formats import FORMAT_NAMES
+from ..planning.plan import PosterJob
+from ..prepress.colours import DEFAULT_PALETTE, palette_css
+from ..prepress.profiles import PrintSetup
+from ..typeset.fonts import FontError, check_coverage, text_width_em
+from ..typeset.layout import (
     BOLD_WIDTH,
     PHRASE_SPACED,
     Fits,
@@ -34,12 +38,8 @@ from .layout import (
     geometry,
     text_size,
 )
-from .plan import PosterJob
-from .profiles import PrintSetup
+from ..typeset.segment import WORD_JOINER, ZWSP, insert_breaks, keep_words
 from .qr import QrImage, make_qr, payload
-from .schema import Campaign
-from .typeset.fonts import FontError, check_coverage, text_width_em
-from .typeset.segment import WORD_JOINER, ZWSP, insert_breaks, keep_words
 
 Field = tuple[str | int, ...]  # a path into the campaign file, e.g. ("messages", "call", "lo")
 TEMPLATE_METADATA = "template.toml"

@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+from . import Campaign
 from .content import (
     SOURCE,
     campaign_texts,
@@ -21,7 +22,6 @@ from .content import (
     text_state,
 )
 from .languages import LANGUAGES
-from .schema import Campaign
 
 COLUMNS = ("draft", "translated", "reviewed", "stale", "missing")
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import segno
 
-from .formats import READING_SHARE, PaperFormat
-from .schema import Campaign, Contact, QrCode
+from ..campaign import Campaign, Contact, QrCode
+from ..planning.formats import READING_SHARE, PaperFormat
 
 QUIET_ZONE_MODULES = 4
 MODULE_PER_DISTANCE = 1 / 250  # module size as a share of the scanning distance

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .images import PlacedImage, placed_images
-from .languages import LANGUAGES
+from ..campaign.languages import LANGUAGES
+from ..render.images import PlacedImage, placed_images
+from ..render.templating import PosterContext, environment, render_html
+from .fonts import use_private_fontconfig
 from .layout import (
     GROUP,
     MIN_GAP_SCALE,
@@ -28,8 +30,6 @@ from .layout import (
     scale_group,
     shrink_plan,
 )
-from .templating import PosterContext, environment, render_html
-from .typeset.fonts import use_private_fontconfig
 
 use_private_fontconfig()  # before WeasyPrint creates its font configuration
 
@@ -39,8 +39,8 @@ from weasyprint.formatting_structure import boxes  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import fetch  # noqa: E402
 
+from ..render.fetcher import ProjectURLFetcher  # noqa: E402
 from . import actualtext  # noqa: E402
-from .fetcher import ProjectURLFetcher  # noqa: E402
 
 actualtext.install()  # copy and paste gives the printed words (Thai, Khmer, Burmese)
 
@@ -373,7 +373,7 @@ def _too_long(context: PosterContext, sheet: SheetMeasure) -> PosterError:
 
 def formats_that_hold(context: PosterContext) -> list[str]:
     """The design's other formats and orientations that hold this content, by trying each."""
-    from .formats import FORMAT_NAMES, PaperFormat
+    from ..planning.formats import FORMAT_NAMES, PaperFormat
 
     meta = context.metadata
     held = []

@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .formats import PaperFormat
-from .output import MANIFEST, read_manifest
-from .preflight import PreflightReport, preflight, preflight_file
-from .profiles import PROFILES
+from ..output.files import MANIFEST, read_manifest
+from ..planning.formats import PaperFormat
+from ..prepress.profiles import PROFILES
+from . import PreflightReport, preflight, preflight_file
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,8 @@ class Target:
 
 
 def collect_targets(given: Iterable[Path], output: Path, project: Path) -> list[Target]:
-    from .proofs import paper_format
-    from .schema import CampaignError, load_campaign
+    from ..campaign import CampaignError, load_campaign
+    from ..output.proofs import paper_format
 
     given = list(given)
     if not given:

@@ -148,7 +148,7 @@ def build_lock(folder: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
     manifest, the proof sheet and the PDFs always come from one build. The lock
     is the kernel's (flock), so a killed build never leaves it held; its worker
     processes do not keep it (``workers.keep_from_workers``)."""
-    from .workers import keep_from_workers
+    from ..build.workers import keep_from_workers
 
     try:
         folder.mkdir(parents=True, exist_ok=True)

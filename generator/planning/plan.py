@@ -10,10 +10,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .content import campaign_texts, held_back
+from ..campaign import Campaign
+from ..campaign.content import campaign_texts, held_back
+from ..campaign.wording import did_you_mean
 from .formats import PaperFormat
-from .schema import Campaign
-from .schema.wording import did_you_mean
 
 # Appended to the file name of a poster with texts still awaiting review.
 DRAFT_SUFFIX = "_DRAFT"

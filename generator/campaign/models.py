@@ -23,9 +23,9 @@ from pydantic import (
     model_validator,
 )
 
-from ..formats import FORMAT_NAMES
-from ..languages import Declaration
-from ..profiles import PROFILE_NAMES
+from ..planning.formats import FORMAT_NAMES
+from ..prepress.profiles import PROFILE_NAMES
+from .languages import Declaration
 
 # Any BCP 47 tag; whether the tag is a language the posters can set is checked once
 # per tag after the shapes (references.check_languages), with every place it is used.

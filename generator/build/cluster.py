@@ -31,7 +31,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 
-from .inputs import templates_digest
+from ..planning.inputs import templates_digest
 
 MARKER_PREFIX = ".poster-cluster-check-"
 CONNECT_SECONDS = 10

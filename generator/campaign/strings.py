@@ -35,13 +35,8 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import ScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from .campaign_files import (
-    CampaignWriteError,
-    campaign_lock,
-    remove_leftover_parts,
-    text_sha256,
-    write_campaign_text,
-)
+from . import Campaign, CampaignError, LoadedCampaign, load_campaign
+from .characters import character_problem
 from .content import (
     CampaignText,
     budget,
@@ -51,10 +46,15 @@ from .content import (
     text_problems,
     text_state,
 )
+from .files import (
+    CampaignWriteError,
+    campaign_lock,
+    remove_leftover_parts,
+    text_sha256,
+    write_campaign_text,
+)
 from .languages import LANGUAGES
-from .schema import Campaign, CampaignError, LoadedCampaign, load_campaign
-from .schema.characters import character_problem
-from .schema.loader import MAX_FILE_BYTES, _display_path, _locate, parse_campaign
+from .loader import MAX_FILE_BYTES, _display_path, _locate, parse_campaign
 
 REVIEW_COMMENT = re.compile(r"^reviewed-by:\s*(?P<name>.*?)\s*(?P<date>\d{4}-\d{2}-\d{2})?\s*$")
 MAX_USED_BY = 4

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from xml.etree import ElementTree
 
-from .typeset.fonts import use_private_fontconfig
+from .fonts import use_private_fontconfig
 
 use_private_fontconfig()  # before WeasyPrint loads, whoever imports this module first
 
@@ -78,7 +78,7 @@ def check_hooked_version() -> None:
     if weasyprint.__version__ != HOOKED_VERSION:
         raise HookError(
             f"WeasyPrint {weasyprint.__version__} is installed; the text-layer hook "
-            f"(generator/actualtext.py) copies WeasyPrint {HOOKED_VERSION}'s draw/text.py. "
+            f"(generator/typeset/actualtext.py) copies WeasyPrint {HOOKED_VERSION}'s draw/text.py. "
             f"Install weasyprint=={HOOKED_VERSION} (make setup) or port the hook to the new version."
         )
     shipped = {"draw_text": _ORIGINAL_DRAW_TEXT, "draw_first_line": _ORIGINAL_DRAW_FIRST_LINE}
@@ -87,7 +87,7 @@ def check_hooked_version() -> None:
         if found != expected:
             raise HookError(
                 f"weasyprint/draw/text.py:{name} is not WeasyPrint {HOOKED_VERSION}'s "
-                f"(sha256 {found[:12]}…): port generator/actualtext.py to it"
+                f"(sha256 {found[:12]}…): port generator/typeset/actualtext.py to it"
             )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..languages import FONT_ALTERNATIVES, LANGUAGES
+from .languages import FONT_ALTERNATIVES, LANGUAGES
 from .models import Campaign
 from .wording import did_you_mean
 
@@ -185,7 +185,7 @@ def _complete_texts(campaign, design, placement, loc: Loc) -> Iterator[tuple[Loc
 
 def _statuses_and_placeholders(campaign: Campaign) -> Iterator[tuple[Loc, str]]:
     """A status names a text in a language that has it; a placeholder names a contact."""
-    from ..content import campaign_texts, placeholders  # content reads these models
+    from .content import campaign_texts, placeholders  # content reads these models
 
     texts = campaign_texts(campaign)
     contacts = {c.id for c in campaign.contacts}

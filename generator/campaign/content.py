@@ -29,7 +29,7 @@ from functools import cache
 import icu
 
 from .languages import LANGUAGES
-from .schema.models import Campaign, Contact, Design, Placement
+from .models import Campaign, Contact, Design, Placement
 
 STATUSES = ("draft", "translated", "reviewed")
 # Effective states, as counted and shown: a status, or one of these.

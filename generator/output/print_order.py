@@ -11,8 +11,8 @@ import csv
 import io
 from pathlib import Path
 
-from .formats import FORMAT_NAMES
-from .output import write_atomically
+from ..planning.formats import FORMAT_NAMES
+from .files import write_atomically
 from .proofs import ORDER_HEADER, ORDER_SHEET, _mm, _quantity, is_card, paper_format
 
 NOT_FOR_PRINT = "NOT FOR PRINT"

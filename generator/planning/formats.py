@@ -2,7 +2,7 @@
 
 The ISO A sizes and DL, and a roll-up banner (``rollup``, 850 × 2000 mm); and the
 screen formats of social-media cards (``square``, ``tall``, ``story``, ``link``), whose
-sizes are in pixels: no bleed, no marks, rasterised (generator/social.py).
+sizes are in pixels: no bleed, no marks, rasterised (generator/render/social.py).
 """
 
 from __future__ import annotations

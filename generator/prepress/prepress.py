@@ -35,7 +35,7 @@ import pikepdf
 from pikepdf import Name
 from PIL import Image, ImageCms
 
-from .formats import BLEED_MM, PaperFormat
+from ..planning.formats import BLEED_MM, PaperFormat
 from .pdfwalk import colour_space_family, walk
 from .profiles import IccProfile, PrintSetup
 

@@ -18,8 +18,8 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ..campaign.loader import format_loc
 from .asset_check import verify_picture
-from .schema.loader import format_loc
 
 LOGGER = logging.getLogger(__name__)
 ALLOWED_FOLDERS = ("templates", "assets")
