@@ -339,7 +339,7 @@ MAX_DETAILS = 8  # lines listed under one reason of the summary
 def _content_summary(result, path: Path, project: Path) -> None:
     """Contacts to check, stand-in assets, texts awaiting review and why posters were
     refused or failed, once per campaign (not per poster), each under its real reason."""
-    from .build.campaign import REASONS
+    from .build.refusals import REASONS
     from .campaign.placeholders import describe, placeholder_assets
 
     warnings = dict.fromkeys(w for r in result.results for w in r.contact_warnings)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import generator.build.campaign
 import generator.build.cluster
+import generator.build.schedule
 from conftest import BAD_PLACEMENT, PROJECT, SMALL_CAMPAIGN, make_project, poster_pdfs
 from generator.build.campaign import build_campaign
 from generator.build.limits import WORKER_DIED
@@ -227,7 +227,7 @@ def test_an_unreachable_scheduler_is_named(project, campaign, monkeypatch):
     assert f"cannot reach the Dask scheduler at {address}" in " ".join(result.output.split())
 
 
-_real_build_poster = generator.build.campaign.build_poster
+_real_build_poster = generator.build.schedule.build_poster
 
 
 def _build_poster_or_die(job, *args):
@@ -241,7 +241,7 @@ def _build_poster_or_die(job, *args):
 def test_a_worker_that_dies_mid_poster_takes_no_other_poster_with_it(
     cluster, project, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(generator.build.campaign, "build_poster", _build_poster_or_die)
+    monkeypatch.setattr(generator.build.schedule, "build_poster", _build_poster_or_die)
     path = project / "campaigns" / "small.yaml"
     good = BAD_PLACEMENT.replace("ດ່ານ ა", "ດ່ານ")  # drawable: only its worker dies
     path.write_text(
@@ -263,7 +263,7 @@ def test_a_worker_that_dies_mid_poster_takes_no_other_poster_with_it(
 
 def test_a_dying_worker_on_the_commands_cluster_executor(cluster, project, tmp_path, monkeypatch):
     """As above, through the executor ``--scheduler`` uses."""
-    monkeypatch.setattr(generator.build.campaign, "build_poster", _build_poster_or_die)
+    monkeypatch.setattr(generator.build.schedule, "build_poster", _build_poster_or_die)
     path = project / "campaigns" / "small.yaml"
     good = BAD_PLACEMENT.replace("ດ່ານ ა", "ດ່ານ")
     path.write_text(

@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import generator.build.campaign
+import generator.build.schedule
 from conftest import PROJECT, SMALL_CAMPAIGN, _guard, poster_pdfs
-from generator.build.campaign import build_campaign, build_poster
+from generator.build.campaign import build_campaign
 from generator.build.limits import WORKER_DIED, Limits, Recovery
+from generator.build.poster import build_poster
 from generator.campaign import load_campaign
 from generator.cli import main
 from generator.output.files import LOCK, build_lock, read_manifest, sha256
@@ -268,7 +269,7 @@ def test_a_tiny_memory_limit_never_breaks_the_build(project, tmp_path):
     assert poster_pdfs(result.folder) == built
 
 
-_real_build_poster = generator.build.campaign.build_poster
+_real_build_poster = generator.build.schedule.build_poster
 
 
 def _build_poster_or_die(job, *args):
@@ -280,7 +281,7 @@ def _build_poster_or_die(job, *args):
 
 def test_a_dying_worker_takes_no_other_poster_with_it(project, tmp_path, monkeypatch):
     monkeypatch.setattr(
-        generator.build.campaign, "build_poster", _build_poster_or_die
+        generator.build.schedule, "build_poster", _build_poster_or_die
     )  # forked workers
     path = project / "campaigns" / "small.yaml"
     third = EVIL_PLACEMENT.replace("bad-crossing", "third-crossing")

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import PROJECT
-from generator.build.campaign import build_poster
+from generator.build.poster import build_poster
 from generator.campaign import CampaignError, load_campaign
 from generator.campaign.characters import character_problem
 from generator.campaign.languages import LANGUAGES, font_stack

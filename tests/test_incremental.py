@@ -171,18 +171,18 @@ def test_a_poster_has_the_same_bytes_built_with_its_family_or_alone(project, tmp
     # languages and contacts): the A2, the largest, is fitted first and its scales
     # are where the A4's fitting starts. Built alone, the A4 must start from the
     # same scales, or its bytes would depend on the --only filter.
-    import generator.build.campaign
+    import generator.build.schedule
 
     path = write(project, FAMILY)
     together = build_campaign(load_campaign(path, project), project, tmp_path / "all", jobs=1)
     seeds = []
-    seed_fits = generator.build.campaign.seed_fits
+    seed_fits = generator.build.schedule.seed_fits
 
     def spy(seed, *args):
         seeds.append(seed.name)
         return seed_fits(seed, *args)
 
-    monkeypatch.setattr(generator.build.campaign, "seed_fits", spy)
+    monkeypatch.setattr(generator.build.schedule, "seed_fits", spy)
     alone = build_campaign(
         load_campaign(path, project), project, tmp_path / "alone", only=["A4"], jobs=1
     )

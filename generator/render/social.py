@@ -378,7 +378,7 @@ def check_card(pdf: bytes, paper: PaperFormat, images: CardImages):
 
 def build_card(job, campaign, project: Path, folder: Path, fits: dict):
     """Make one card and write its PNG, JPEG and post text; a PosterResult like a poster's."""
-    from ..build.campaign import PosterResult
+    from ..build.results import PosterResult
     from ..output.files import sha256, write_atomically
     from ..typeset.layout import describe_fits
 

@@ -110,7 +110,7 @@ class NotReady(Exception):
 def current_keys(ws: Workspace, entry: CampaignFile, jobs: list | None = None) -> dict[str, str]:
     """The input key a build of the campaign as it is now gives each poster (of ``jobs``,
     or all), by file name: the same as ``poster build`` keeps in the manifest."""
-    from ..build.campaign import _input_keys
+    from ..build.campaign import input_keys
     from ..planning.inputs import templates_digest
     from ..planning.plan import fit_seeds
     from ..prepress.profiles import ProfileError, resolve_print
@@ -121,7 +121,7 @@ def current_keys(ws: Workspace, entry: CampaignFile, jobs: list | None = None) -
         setup = resolve_print(campaign, ws.project)
     except ProfileError as error:
         raise NotReady(f"print profile: {error}") from None
-    return _input_keys(jobs or every, fit_seeds(every, campaign), campaign, ws.project,
+    return input_keys(jobs or every, fit_seeds(every, campaign), campaign, ws.project,
                        templates_digest(ws.project), setup)  # fmt: skip
 
 

@@ -221,8 +221,10 @@ def draw_preview(
     """In the render process: the poster laid out, prepared and drawn, or why it cannot be."""
     from jinja2 import TemplateError
 
-    from ..build.campaign import PosterResult, _locating, _template_frame
+    from ..build.campaign import locating
     from ..build.limits import LIMIT_ERRORS, Limits, poster_limits
+    from ..build.poster import template_frame
+    from ..build.results import PosterResult
     from ..prepress.prepress import PrepressError, prepress
     from ..render.qr import QrError
     from ..render.social import context_type
@@ -252,10 +254,10 @@ def draw_preview(
     except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
         # Located like the build's message: file:line:column: field: what.
         result = PosterResult(job, False, error=str(error), field=getattr(error, "field", None))
-        _locating(loaded, lambda r: None)(result)
+        locating(loaded, lambda r: None)(result)
         preview.error = result.error
     except TemplateError as error:
-        where = _template_frame(error) or f"template '{job.template}'"
+        where = template_frame(error) or f"template '{job.template}'"
         preview.error = f"{where}: {error}"
     preview.seconds = time.monotonic() - started
     return preview
