@@ -253,7 +253,7 @@ def small_campaign(project: Path) -> Path:
 # --- helpers shared by the build, fit and CLI tests ---------------------------
 
 ZWSP = "\u200b"
-PT_PER_MM = 72 / 25.4
+
 TOLERANCE_PT = 0.5
 
 

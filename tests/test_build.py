@@ -16,7 +16,6 @@ import pytest
 from conftest import (
     BAD_PLACEMENT,
     PROJECT,
-    PT_PER_MM,
     SMALL_CAMPAIGN,
     chars_outside_trim,
     font_descriptors,
@@ -28,6 +27,7 @@ from conftest import (
 )
 from generator.build.campaign import build_campaign
 from generator.campaign import load_campaign
+from generator.planning.formats import PT_PER_MM
 from generator.planning.plan import plan
 from generator.preflight import extract_text
 

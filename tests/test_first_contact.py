@@ -15,8 +15,7 @@ from generator.build.campaign import build_campaign
 from generator.campaign import CampaignError, Placement, load_campaign
 from generator.campaign.placeholders import placeholder_assets
 from generator.cli import EXIT_INVALID, EXIT_POSTERS_FAILED, main
-from generator.output.print_order import read_order_sheet, write_order_sheet
-from generator.output.proofs import ORDER_HEADER
+from generator.output.print_order import ORDER_HEADER, read_order_sheet, write_order_sheet
 from generator.planning.plan import plan
 
 

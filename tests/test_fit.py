@@ -15,7 +15,6 @@ import pypdfium2.raw as pdfium_raw
 import pytest
 
 from conftest import (
-    PT_PER_MM,
     SMALL_CAMPAIGN,
     chars_outside_trim,
     poster_pdfs,
@@ -26,6 +25,7 @@ from generator.campaign import load_campaign
 from generator.planning.formats import (
     CAP_HEIGHT_EM,
     FORMAT_NAMES,
+    PT_PER_MM,
     READING_SHARE,
     VIEWING_DISTANCE_M,
     PaperFormat,

@@ -10,7 +10,6 @@ import pypdfium2
 import pytest
 
 from conftest import (
-    PT_PER_MM,
     SMALL_TOURIST_CAMPAIGN,
     TOURIST_SAMPLE,
     chars_outside_trim,
@@ -21,7 +20,7 @@ from generator.campaign import load_campaign
 from generator.output.files import read_manifest
 from generator.output.print_order import read_order_sheet
 from generator.output.proofs import ORDER_SHEET, PROOF_SHEET, preview_paths
-from generator.planning.formats import BLEED_MM, PaperFormat
+from generator.planning.formats import BLEED_MM, PT_PER_MM, PaperFormat
 from generator.preflight import extract_text, preflight
 from generator.prepress.profiles import PROFILES
 from generator.render.templating import TemplateMetadataError, template_pages

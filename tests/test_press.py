@@ -17,7 +17,6 @@ import pytest
 
 from conftest import (
     PROJECT,
-    PT_PER_MM,
     SMALL_CAMPAIGN,
     chars_outside_trim,
     make_project,
@@ -26,7 +25,7 @@ from conftest import (
 )
 from generator.build.campaign import build_campaign
 from generator.campaign import load_campaign
-from generator.planning.formats import BLEED_MM, PaperFormat
+from generator.planning.formats import BLEED_MM, PT_PER_MM, PaperFormat
 from generator.planning.inputs import job_key, templates_digest
 from generator.planning.plan import plan
 from generator.preflight import preflight

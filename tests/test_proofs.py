@@ -21,11 +21,10 @@ from conftest import PROJECT, SMALL_CAMPAIGN
 from generator.build.campaign import build_campaign
 from generator.campaign import load_campaign
 from generator.output.files import read_manifest
+from generator.output.print_order import ORDER_HEADER, write_order_sheet
 from generator.output.proofs import (
-    ORDER_HEADER,
     paper_format,
     preflight_status,
-    write_order_sheet,
     write_previews,
     write_proof_sheet,
 )
@@ -260,6 +259,8 @@ def test_preflight_status_labels():
 
 
 def test_order_sheet_lists_files_sizes_with_bleed_and_totals(folder, manifest):
+    for entry in manifest["posters"]:
+        entry["draft"] = False  # final posters carry their quantities
     path = write_order_sheet(folder, manifest)
     assert path == folder / "print-order.csv"
     with path.open(encoding="utf-8", newline="") as file:

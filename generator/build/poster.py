@@ -20,8 +20,6 @@ from ..prepress.profiles import PrintSetup, resolve_print
 from .limits import LIMIT_ERRORS, Limits, out_of_memory, poster_limits
 from .results import PosterResult
 
-FIT_FAILURE = "does not fit"  # in each message of pdf.py's fit loop giving up
-
 
 def build_poster(
     job: PosterJob,
@@ -93,7 +91,11 @@ def _build_poster(
     from ..typeset.actualtext import recording
     from ..typeset.fonts import FontError
     from ..typeset.layout import describe_fits
-    from ..typeset.pdf import PosterError, render_poster  # WeasyPrint loads here, in the worker
+    from ..typeset.pdf import (  # WeasyPrint loads here, in the worker
+        FitError,
+        PosterError,
+        render_poster,
+    )
 
     try:
         # Every picture verified before layout: the renderer would drop a broken one.
@@ -154,7 +156,7 @@ def _build_poster(
         QrError,
         CardError,
     ) as error:
-        fit = isinstance(error, PosterError) and FIT_FAILURE in str(error)
+        fit = isinstance(error, FitError)
         return PosterResult(
             job, False, error=str(error), field=getattr(error, "field", None),
             reasons={"fit": [str(error)]} if fit else {},

@@ -373,5 +373,8 @@ class Campaign(StrictModel):
     def design(self, design_id: str) -> Design:
         return next(d for d in self.designs if d.id == design_id)
 
+    def placement(self, placement_id: str) -> Placement:
+        return next(p for p in self.placements if p.id == placement_id)
+
     def organisation(self, organisation_id: str) -> Organisation:
         return next(o for o in self.organisations if o.id == organisation_id)

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from ..planning.formats import FORMAT_NAMES
 from .files import write_atomically
-from .proofs import ORDER_HEADER, ORDER_SHEET, _mm, _quantity, is_card, paper_format
+from .proofs import ORDER_SHEET, is_card, ordered_quantity, paper_format
+
+ORDER_HEADER = ("file", "format", "paper size with bleed", "trim size", "quantity", "sides")
 
 NOT_FOR_PRINT = "NOT FOR PRINT"
 DRAFTS_HEADING = "DRAFTS: NOT FOR PRINT"
@@ -48,7 +50,7 @@ def write_order_sheet(folder: Path, manifest: dict) -> Path:
     writer.writerow(ORDER_HEADER)
     totals: dict[str, int] = {}
     for entry in finals:
-        quantity = _quantity(entry)
+        quantity = ordered_quantity(entry)
         writer.writerow(_row(entry, quantity))
         name = paper_format(entry["format"]).name
         totals[name] = totals.get(name, 0) + quantity
@@ -89,4 +91,15 @@ def read_order_sheet(path: Path) -> tuple[list[dict], list[dict]]:
 def _row(entry: dict, quantity: int | str) -> tuple:
     paper = paper_format(entry["format"])
     sides = 2 if entry.get("pages") == 2 else 1
-    return (entry["file"], paper.label, _mm(paper.media_mm), _mm(paper.trim_mm), quantity, sides)
+    return (
+        entry["file"],
+        paper.label,
+        size_label(paper.media_mm),
+        size_label(paper.trim_mm),
+        quantity,
+        sides,
+    )
+
+
+def size_label(size: tuple[float, float]) -> str:
+    return f"{size[0]:g} × {size[1]:g} mm"

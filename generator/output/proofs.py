@@ -20,7 +20,6 @@ so a change to the proof sheet would otherwise rebuild every poster.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import os
@@ -34,7 +33,7 @@ from pathlib import Path
 from PIL import Image
 
 from ..campaign.languages import LANGUAGES, LATIN_FONT, all_font_families
-from ..planning.formats import FORMAT_NAMES, PaperFormat
+from ..planning.formats import FORMAT_NAMES, MM_PER_PT, PaperFormat
 from ..preflight.pdfium_access import open_pdf
 from .files import atomic_file, write_atomically
 
@@ -156,7 +155,6 @@ def _remove_stale_pages(folder: Path, file: str, pages: int) -> None:
 # can be searched and copied. A card's texts wrap inside its width and its thumbnail
 # takes the height they leave; no text runs off a card, whatever the file name.
 
-MM_PER_PT = 25.4 / 72
 PAGE_MM = (210.0, 297.0)
 MARGIN_MM = 12.0
 CARD_MM = (89.0, 81.0)  # with its 2.5 mm padding
@@ -225,7 +223,7 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path | None = None)
                 folder=folder if sides else None,
             )
         )
-    total = sum(_quantity(entry) for entry in posters if not is_card(entry))  # cards: posted
+    total = sum(ordered_quantity(entry) for entry in posters if not is_card(entry))  # cards: posted
     header = _Header(
         campaign=str(manifest.get("campaign", folder.name)),
         summary=(
@@ -621,14 +619,10 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def _quantity(entry: dict) -> int:
+def ordered_quantity(entry: dict) -> int:
+    """The copies a manifest entry orders (0 when it names none)."""
     quantity = entry.get("quantity")
     return quantity if isinstance(quantity, int) else 0
-
-
-# --- print order ------------------------------------------------------------------
-
-ORDER_HEADER = ("file", "format", "paper size with bleed", "trim size", "quantity", "sides")
 
 
 def paper_format(label: str) -> PaperFormat:
@@ -637,40 +631,3 @@ def paper_format(label: str) -> PaperFormat:
     if name not in FORMAT_NAMES or orientation not in ("", "landscape"):
         raise ValueError(f"unknown format '{label}'")
     return PaperFormat(name, orientation or "portrait")
-
-
-def _mm(size: tuple[float, float]) -> str:
-    return f"{size[0]:g} × {size[1]:g} mm"
-
-
-def write_order_sheet(folder: Path, manifest: dict) -> Path:
-    """Write ``folder/print-order.csv``: what to print, on which paper, how many.
-
-    A print shop needs, per file, the paper size including the 3 mm bleed on
-    each side (what the sheet is cut from), the trim size (what is left after
-    cutting), the number of copies and whether it is printed on both sides.
-    Totals follow per paper size (portrait and landscape use the same sheets,
-    so "TOTAL A3" counts both), largest paper first, then a grand total.
-    UTF-8 without a byte-order mark; the sizes use "×".
-    """
-    posters = [e for e in manifest.get("posters", []) if isinstance(e, dict) and e.get("file")]
-    posters = [e for e in posters if not is_card(e)]  # cards are posted, not printed
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(ORDER_HEADER)
-    totals: dict[str, int] = {}
-    for entry in posters:
-        paper = paper_format(entry["format"])
-        quantity = _quantity(entry)
-        sides = 2 if entry.get("pages") == 2 else 1
-        writer.writerow(
-            (entry["file"], paper.label, _mm(paper.media_mm), _mm(paper.trim_mm), quantity, sides)
-        )
-        totals[paper.name] = totals.get(paper.name, 0) + quantity
-    for name in FORMAT_NAMES:
-        if name in totals:
-            writer.writerow((f"TOTAL {name}", name, "", "", totals[name], ""))
-    writer.writerow(("TOTAL", "", "", "", sum(totals.values()), ""))
-    path = folder / ORDER_SHEET
-    write_atomically(path, buffer.getvalue().encode("utf-8"))
-    return path

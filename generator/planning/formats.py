@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Units, defined here once: millimetres, PDF points, CSS pixels (WeasyPrint's layout unit).
+MM_PER_INCH = 25.4
+CSS_PPI = 96.0  # a raster image at its natural size: one image pixel per CSS pixel
+PT_PER_MM = 72 / MM_PER_INCH
+MM_PER_PT = MM_PER_INCH / 72
+PX_PER_MM = CSS_PPI / MM_PER_INCH
+MM_PER_PX = MM_PER_INCH / CSS_PPI
+
 BLEED_MM = 3.0
 # Text keeps this far inside the trim: cutting may wander by a millimetre or two.
 SAFE_MARGIN_MM = 4.0
@@ -37,7 +45,6 @@ PIXEL_SIZES: dict[str, tuple[int, int]] = {
     "story": (1080, 1920),
     "link": (1200, 630),
 }
-MM_PER_PX = 25.4 / 96
 PAPER_SIZES_MM.update(
     {name: (w * MM_PER_PX, h * MM_PER_PX) for name, (w, h) in PIXEL_SIZES.items()}
 )

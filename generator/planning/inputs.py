@@ -13,24 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from .. import tool_version
 from ..campaign import Campaign
 from .plan import PosterJob
-
-
-def tool_version() -> str:
-    try:
-        return version("poster-generator")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def poster_data(job: PosterJob, campaign: Campaign) -> dict:
     """The part of the campaign one poster prints, in a stable form."""
     design = campaign.design(job.design_id)
-    placement = next(p for p in campaign.placements if p.id == job.placement_id)
+    placement = campaign.placement(job.placement_id)
     contact_ids = [*design.contacts, *placement.contacts]
     if design.qr and design.qr.contact:
         contact_ids.append(design.qr.contact)

@@ -67,7 +67,7 @@ def fit_family(job: PosterJob, campaign: Campaign) -> tuple:
     shrink about as much on the others. Only the place name differs.
     """
     design = campaign.design(job.design_id)
-    placement = next(p for p in campaign.placements if p.id == job.placement_id)
+    placement = campaign.placement(job.placement_id)
     width, height = job.format.trim_mm
     contacts = (*design.contacts, *placement.contacts)
     return (job.design_id, job.languages, contacts, round(width / height, 2))

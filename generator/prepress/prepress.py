@@ -28,18 +28,17 @@ import uuid
 import zlib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from xml.sax.saxutils import escape
 
 import pikepdf
 from pikepdf import Name
 from PIL import Image, ImageCms
 
-from ..planning.formats import BLEED_MM, PaperFormat
+from .. import tool_version
+from ..planning.formats import BLEED_MM, PT_PER_MM, PaperFormat
 from .pdfwalk import colour_space_family, walk
 from .profiles import IccProfile, PrintSetup
 
-PT_PER_MM = 72 / 25.4
 MARK_OFFSET_MM = 5.0  # from the trim to the start of a crop mark: 2 mm clear of the bleed
 MARK_LENGTH_MM = 5.0
 MARK_WEIGHT_PT = 0.25
@@ -380,13 +379,6 @@ def _draw_crop_marks(pdf, page, margin: float, width: float, height: float) -> N
 
 
 # --- output intent and metadata ---------------------------------------------------------
-
-
-def tool_version() -> str:
-    try:
-        return version("poster-generator")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def set_output_intent(pdf: pikepdf.Pdf, icc: IccProfile) -> None:

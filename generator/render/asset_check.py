@@ -239,7 +239,7 @@ def job_pictures(job, campaign) -> list[str]:
     """The asset paths a poster can show: its design's, its placement's, and the logos of
     the design's organisations."""
     design = campaign.design(job.design_id)
-    placement = next(p for p in campaign.placements if p.id == job.placement_id)
+    placement = campaign.placement(job.placement_id)
     organisations = [
         campaign.organisation(org_id) for org_id in getattr(design, "organisations", None) or []
     ]

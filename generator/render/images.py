@@ -23,12 +23,11 @@ from urllib.parse import unquote, urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
+from ..planning.formats import CSS_PPI, MM_PER_INCH, PX_PER_MM
+
 GOOD_PPI = 300.0  # below: a warning (read from a metre or less)
 MIN_PPI = GOOD_PPI / 2  # below: the poster fails; half of what is wanted, at any distance
 LEAST_WANTED_PPI = 100.0  # however far away a print is seen
-MM_PER_INCH = 25.4
-CSS_PPI = 96.0  # a raster image at its natural size: one image pixel per CSS pixel
-PX_PER_MM = CSS_PPI / MM_PER_INCH  # CSS pixels, the unit of WeasyPrint's layout
 
 # EXIF orientations that turn the picture a quarter: width and height swap.
 _QUARTER_TURNS = {5, 6, 7, 8}

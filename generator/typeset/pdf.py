@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..campaign.languages import LANGUAGES
+from ..planning.formats import PX_PER_MM
 from ..render.images import PlacedImage, placed_images
 from ..render.templating import PosterContext, environment, render_html
 from .fonts import use_private_fontconfig
@@ -44,7 +45,6 @@ from . import actualtext  # noqa: E402
 
 actualtext.install()  # copy and paste gives the printed words (Thai, Khmer, Burmese)
 
-PX_PER_MM = 96 / 25.4
 TOLERANCE_PX = 0.75
 TOLERANCE_MM = 0.3
 MAX_FIT_ROUNDS = 6
@@ -57,6 +57,10 @@ class PosterError(Exception):
     def __init__(self, message: str, field: tuple | None = None):
         super().__init__(message)
         self.field = field  # the campaign field at fault, when one is
+
+
+class FitError(PosterError):
+    """The texts do not fit the page, even at their floors."""
 
 
 @dataclass(frozen=True)
@@ -268,7 +272,7 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
     if tall:
         raise _too_long(context, max(tall, key=lambda sheet: sheet.overflow_mm))
     worst_text = min(narrow, key=lambda t: t.ratio)
-    raise PosterError(
+    raise FitError(
         _floor_message(context, worst_text, "does not fit its column after shrinking"),
         context.text_fields.get((worst_text.key, worst_text.lang)),
     )
@@ -318,7 +322,7 @@ def _narrowed_scale(context: PosterContext, text: MeasuredText, fits: Fits) -> f
     """A smaller scale for a text wider than its column (an unbreakable word, a number)."""
     scale = fits.get((text.key, text.lang), 1.0)
     if text.font_size_mm <= text.floor_mm * 1.002:
-        raise PosterError(
+        raise FitError(
             _floor_message(
                 context, text, "does not fit even at its floor, too wide for its column"
             ),
@@ -341,7 +345,7 @@ def _floor_message(context: PosterContext, text: MeasuredText, what: str) -> str
     )
 
 
-def _too_long(context: PosterContext, sheet: SheetMeasure) -> PosterError:
+def _too_long(context: PosterContext, sheet: SheetMeasure) -> FitError:
     """The error for a page whose texts do not fit at their floors: which text, by how
     much, and the formats of the design that were tried and hold it."""
     candidates = [t for t in sheet.texts if t.role != "number"] or sheet.texts
@@ -368,7 +372,7 @@ def _too_long(context: PosterContext, sheet: SheetMeasure) -> PosterError:
         f"{context.geometry.viewing_distance_m:g} m: {text.floor_mm:.1f} mm) the page is "
         f"{sheet.overflow_mm:.0f} mm short. {advice}; or shorten it"
     )
-    return PosterError(message, context.text_fields.get((text.key, text.lang)))
+    return FitError(message, context.text_fields.get((text.key, text.lang)))
 
 
 def formats_that_hold(context: PosterContext) -> list[str]:

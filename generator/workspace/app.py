@@ -359,7 +359,7 @@ class App:
         return response
 
     def poster_text_ids(self, entry: CampaignFile, job: PosterJob) -> list[str]:
-        placement = next(p for p in entry.campaign.placements if p.id == job.placement_id)
+        placement = entry.campaign.placement(job.placement_id)
         return poster_text_ids(entry.campaign, placement, job.design_id)
 
     # --- review ----------------------------------------------------------------------
