@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..campaign import Campaign
 from ..campaign.languages import LANGUAGES
+from ..errors import PosterFailure
 from ..output.files import (
     OutputError,
     sha256,
@@ -82,18 +83,15 @@ def _build_poster(
     from ..output.proofs import render_previews
     from ..preflight import preflight
     from ..preflight.text_layer import printed_texts
-    from ..prepress.prepress import PrepressError, prepress
+    from ..prepress.prepress import prepress
     from ..render.asset_check import check_job_pictures, drawing_failures
     from ..render.images import check_pictures
-    from ..render.qr import QrError
-    from ..render.social import CardError, build_card
-    from ..render.templating import PosterContext, TemplateMetadataError, template_pages
+    from ..render.social import build_card
+    from ..render.templating import PosterContext, template_pages
     from ..typeset.actualtext import recording
-    from ..typeset.fonts import FontError
     from ..typeset.layout import describe_fits
     from ..typeset.pdf import (  # WeasyPrint loads here, in the worker
         FitError,
-        PosterError,
         render_poster,
     )
 
@@ -148,17 +146,10 @@ def _build_poster(
             report.as_dict(),
             fits=rendered.fits,
         )
-    except (
-        PosterError,
-        FontError,
-        PrepressError,
-        TemplateMetadataError,
-        QrError,
-        CardError,
-    ) as error:
+    except PosterFailure as error:
         fit = isinstance(error, FitError)
         return PosterResult(
-            job, False, error=str(error), field=getattr(error, "field", None),
+            job, False, error=str(error), field=error.field,
             reasons={"fit": [str(error)]} if fit else {},
         )  # fmt: skip
     except OutputError as error:  # disk full, read-only folder: the path and what to do

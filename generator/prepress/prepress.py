@@ -35,6 +35,7 @@ from pikepdf import Name
 from PIL import Image, ImageCms
 
 from .. import tool_version
+from ..errors import PosterFailure
 from ..planning.formats import BLEED_MM, PT_PER_MM, PaperFormat
 from .pdfwalk import colour_space_family, walk
 from .profiles import IccProfile, PrintSetup
@@ -47,7 +48,7 @@ TRIM_TOLERANCE_PT = 0.05
 REGISTRATION = Name("/PosterRegistration")  # colour space resource name of the marks
 
 
-class PrepressError(Exception):
+class PrepressError(PosterFailure):
     """The rendered PDF cannot be made into the profile's file; the message says why."""
 
 

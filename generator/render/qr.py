@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import segno
 
 from ..campaign import Campaign, Contact, QrCode
+from ..errors import PosterFailure
 from ..planning.formats import READING_SHARE, PaperFormat
 
 QUIET_ZONE_MODULES = 4
@@ -34,7 +35,7 @@ DARK, LIGHT = "#000000", "#ffffff"
 CALLING_CODES = {"LA": "856", "TH": "66", "VN": "84", "CN": "86", "KH": "855", "MM": "95"}
 
 
-class QrError(ValueError):
+class QrError(PosterFailure, ValueError):
     """A QR code cannot be made or would not scan; the message says why."""
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from markupsafe import Markup
 from PIL import Image, ImageCms
 
+from ..errors import PosterFailure
 from ..planning.formats import PaperFormat
 from ..preflight.pdfium_access import open_pdf
 from ..typeset.layout import Geometry, TypeScale, text_size
@@ -115,7 +116,7 @@ class CardImages:
     notes: list[str] = field(default_factory=list)
 
 
-class CardError(Exception):
+class CardError(PosterFailure):
     """The card cannot be made within its limits; the message says why."""
 
 

@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from ..campaign import Campaign
 from ..campaign.content import fill_placeholders, name_id
 from ..campaign.languages import LANGUAGES, Language, font_stack
+from ..errors import Field, PosterFailure
 from ..planning.formats import FORMAT_NAMES
 from ..planning.plan import PosterJob
 from ..prepress.colours import DEFAULT_PALETTE, palette_css
@@ -41,12 +42,11 @@ from ..typeset.layout import (
 from ..typeset.segment import WORD_JOINER, ZWSP, insert_breaks, keep_words
 from .qr import QrImage, make_qr, payload
 
-Field = tuple[str | int, ...]  # a path into the campaign file, e.g. ("messages", "call", "lo")
 TEMPLATE_METADATA = "template.toml"
 MAX_PAGES = 4
 
 
-class TemplateMetadataError(ValueError):
+class TemplateMetadataError(PosterFailure, ValueError):
     """A template's ``template.toml`` is unreadable or says something impossible."""
 
 
@@ -285,9 +285,8 @@ class PosterContext:
         alternative = self.design.fonts.get(lang)
         try:
             check_coverage(raw, lang, where or f"message '{key}'", alternative)
-        except FontError as error:
-            error.field = source
-            raise
+        except FontError as error:  # the same failure, at the field it comes from
+            raise FontError(str(error), source) from None
         size, floor = text_size(self.geometry.type, self.fits, role, rank, key, lang)
         if role == "headline":
             measure_em = self.headline_measure_mm() / size / BOLD_WIDTH

@@ -33,12 +33,13 @@ from ..campaign.languages import (
     font_package,
     font_stack,
 )
+from ..errors import PosterFailure
 
 # Characters drawn as nothing, which no font needs to have.
 _INVISIBLE_CATEGORIES = {"Cf", "Zl", "Zp"}
 
 
-class FontError(Exception):
+class FontError(PosterFailure):
     """A declared font is missing, or a text has a character no font of its stack covers."""
 
 

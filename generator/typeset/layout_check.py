@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..campaign import LoadedCampaign
 from ..campaign.loader import field_location
+from ..errors import PosterFailure
 from ..planning.plan import PosterJob, fit_seeds, plan
 
 
@@ -24,11 +25,9 @@ class LayoutProblem:
 def check_layout(loaded: LoadedCampaign, project: Path, only=()) -> list[LayoutProblem]:
     from jinja2 import TemplateError
 
-    from ..render.qr import QrError
     from ..render.social import context_type
-    from ..render.templating import TemplateMetadataError, template_pages
-    from .fonts import FontError
-    from .pdf import PosterError, render_poster
+    from ..render.templating import template_pages
+    from .pdf import render_poster
 
     campaign = loaded.campaign
     jobs = plan(campaign, only)
@@ -43,8 +42,8 @@ def check_layout(loaded: LoadedCampaign, project: Path, only=()) -> list[LayoutP
         context = make(job, campaign, project, dict(fits.get(seed.filename, {})))
         try:
             rendered = render_poster(context, template_pages(project, job.template))
-        except (PosterError, FontError, QrError, TemplateMetadataError, TemplateError) as error:
-            where = getattr(error, "field", None)
+        except (PosterFailure, TemplateError) as error:
+            where = error.field if isinstance(error, PosterFailure) else None
             message = str(error)
             if where:
                 message = f"{field_location(loaded, where)}: {message}"

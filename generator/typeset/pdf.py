@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..campaign.languages import LANGUAGES
+from ..errors import PosterFailure
 from ..planning.formats import PX_PER_MM
 from ..render.images import PlacedImage, placed_images
 from ..render.templating import PosterContext, environment, render_html
@@ -51,12 +52,8 @@ MAX_FIT_ROUNDS = 6
 GAP_SHARE = 0.7
 
 
-class PosterError(Exception):
-    """This poster cannot be made; the message says which text or resource and why."""
-
-    def __init__(self, message: str, field: tuple | None = None):
-        super().__init__(message)
-        self.field = field  # the campaign field at fault, when one is
+class PosterError(PosterFailure):
+    """The layout cannot make this poster; the message says which text or resource and why."""
 
 
 class FitError(PosterError):

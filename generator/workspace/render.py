@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..campaign import LoadedCampaign
 from ..campaign.content import campaign_texts
+from ..errors import PosterFailure
 from ..planning.inputs import job_key, templates_digest
 from ..planning.plan import PosterJob
 from ..prepress.profiles import resolve_print
@@ -225,12 +226,10 @@ def draw_preview(
     from ..build.limits import LIMIT_ERRORS, Limits, poster_limits
     from ..build.poster import template_frame
     from ..build.results import PosterResult
-    from ..prepress.prepress import PrepressError, prepress
-    from ..render.qr import QrError
+    from ..prepress.prepress import prepress
     from ..render.social import context_type
-    from ..render.templating import TemplateMetadataError, template_pages
-    from ..typeset.fonts import FontError
-    from ..typeset.pdf import PosterError, render_poster
+    from ..render.templating import template_pages
+    from ..typeset.pdf import render_poster
 
     started = time.monotonic()
     campaign = loaded.campaign
@@ -251,9 +250,9 @@ def draw_preview(
             preview.warnings = describe_fits(rendered.fits) + list(prepared.notes)
     except LIMIT_ERRORS as error:
         preview.error = limits.describe(error)
-    except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
+    except PosterFailure as error:
         # Located like the build's message: file:line:column: field: what.
-        result = PosterResult(job, False, error=str(error), field=getattr(error, "field", None))
+        result = PosterResult(job, False, error=str(error), field=error.field)
         locating(loaded, lambda r: None)(result)
         preview.error = result.error
     except TemplateError as error:
