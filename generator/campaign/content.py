@@ -405,8 +405,23 @@ def placement_contacts(
     own, the placement's, and any a QR code dials."""
     ids: list[str] = []
     for design in _designs(campaign, placement, design_id):
-        ids += design.contacts
-        ids += placement.contacts
-        if design.qr and design.qr.contact:
-            ids.append(design.qr.contact)
+        ids += poster_contact_ids(design, placement)
     return [campaign.contact(c) for c in dict.fromkeys(ids)]
+
+
+# The contacts of one poster, in one place. Two views of one list: what its hotline
+# grid prints (the design's, then the placement's, a repeat kept where it is listed),
+# and everything the poster shows, which adds the contact its QR code dials.
+
+
+def printed_contact_ids(design: Design, placement: Placement) -> list[str]:
+    """The contacts a poster's hotline grid prints, in order."""
+    return [*design.contacts, *placement.contacts]
+
+
+def poster_contact_ids(design: Design, placement: Placement) -> list[str]:
+    """Every contact a poster shows: those it prints, and the one its QR code dials."""
+    ids = printed_contact_ids(design, placement)
+    if design.qr and design.qr.contact:
+        ids.append(design.qr.contact)
+    return ids

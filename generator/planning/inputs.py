@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .. import tool_version
 from ..campaign import Campaign
+from ..campaign.content import poster_contact_ids
 from .plan import PosterJob
 
 
@@ -24,9 +25,7 @@ def poster_data(job: PosterJob, campaign: Campaign) -> dict:
     """The part of the campaign one poster prints, in a stable form."""
     design = campaign.design(job.design_id)
     placement = campaign.placement(job.placement_id)
-    contact_ids = [*design.contacts, *placement.contacts]
-    if design.qr and design.qr.contact:
-        contact_ids.append(design.qr.contact)
+    contact_ids = poster_contact_ids(design, placement)
     return {
         "job": [job.template, job.format.name, job.format.orientation, list(job.languages)],
         "design": design.model_dump(mode="json"),

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..campaign import Campaign
-from ..campaign.content import campaign_texts, held_back
+from ..campaign.content import campaign_texts, held_back, printed_contact_ids
 from ..campaign.wording import did_you_mean
 from .formats import PaperFormat
 
@@ -69,7 +69,7 @@ def fit_family(job: PosterJob, campaign: Campaign) -> tuple:
     design = campaign.design(job.design_id)
     placement = campaign.placement(job.placement_id)
     width, height = job.format.trim_mm
-    contacts = (*design.contacts, *placement.contacts)
+    contacts = tuple(printed_contact_ids(design, placement))
     return (job.design_id, job.languages, contacts, round(width / height, 2))
 
 

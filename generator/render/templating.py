@@ -22,7 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from ..campaign import Campaign
-from ..campaign.content import fill_placeholders, name_id
+from ..campaign.content import fill_placeholders, name_id, printed_contact_ids
 from ..campaign.languages import LANGUAGES, Language, font_stack
 from ..errors import Field, PosterFailure
 from ..planning.formats import FORMAT_NAMES
@@ -378,7 +378,7 @@ class PosterContext:
     def variables(self) -> dict:
         self.geometry = self._geometry()  # the fit may have changed since the last round
         job, design, campaign = self.job, self.design, self.campaign
-        contacts = [campaign.contact(c) for c in (*design.contacts, *self.placement.contacts)]
+        contacts = [campaign.contact(c) for c in printed_contact_ids(design, self.placement)]
         organisations = [campaign.organisation(o) for o in design.organisations]
         at_design = ("designs", self.design_index)
         languages = [LANGUAGES[code] for code in job.languages]
