@@ -27,6 +27,7 @@ from rich.table import Table
 
 from .build.limits import DEFAULT_MEMORY_MB, DEFAULT_SECONDS
 from .campaign import CampaignError, LoadedCampaign, json_schema, load_campaign
+from .planning.plan import PosterJob
 from .prepress.profiles import PROFILE_NAMES
 
 EXIT_OK, EXIT_POSTERS_FAILED, EXIT_INVALID = 0, 1, 2
@@ -166,7 +167,7 @@ def build(
     from .build.limits import Limits
     from .build.workers import INTERRUPTIONS, exit_status, signal_name
     from .output.files import OutputError
-    from .planning.plan import plan
+    from .planning.plan import plan, select
 
     limits = Limits(seconds=time_limit or None, memory_mb=memory_limit or None)
     if scheduler and jobs:
@@ -178,14 +179,15 @@ def build(
     failed = 0
     for item in loaded:
         started = time.monotonic()
-        total = len(plan(item.campaign, only))
+        every = plan(item.campaign)  # once per build: build_campaign is given it
+        total = len(select(every, only))
         if not quiet:
             console.print(
                 f"[bold]{escape(item.campaign.id)}[/bold] from {escape(str(item.path))}: "
                 f"{total} posters"
             )
         if only:
-            _print_selection(item, only, total)
+            _print_selection(item, every, only, total)
         with _progress(total, quiet) as advance:
 
             def report(result):
@@ -227,6 +229,7 @@ def build(
                     profile=profile,
                     limits=limits,
                     on_wait=lambda message: console.print(f"  [yellow]{escape(message)}[/yellow]"),
+                    planned=every,
                 )
             except INTERRUPTIONS as interruption:
                 console.print(
@@ -248,11 +251,12 @@ def build(
     sys.exit(EXIT_POSTERS_FAILED if failed else EXIT_OK)
 
 
-def _print_selection(item: LoadedCampaign, only: tuple[str, ...], selected: int) -> None:
+def _print_selection(
+    item: LoadedCampaign, every: list[PosterJob], only: tuple[str, ...], selected: int
+) -> None:
     """Which posters --only chose, in words, so a surprising filter shows at once."""
-    from .planning.plan import describe_selection, plan, unknown_filters
+    from .planning.plan import describe_selection, unknown_filters
 
-    every = plan(item.campaign)
     words = escape(describe_selection(every, only))
     colour = "yellow" if selected == 0 else "default"
     console.print(f"  [{colour}]--only {words}: {selected} of {len(every)} posters[/{colour}]")

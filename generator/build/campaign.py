@@ -28,7 +28,7 @@ from ..planning.inputs import job_key, poster_assets, templates_digest
 from ..planning.plan import PosterJob, fit_seeds, plan, select
 from ..prepress.profiles import PROFILES, PrintSetup, ProfileError, resolve_print
 from .limits import Limits
-from .refusals import check_contacts, refusals
+from .refusals import check_contacts, contact_warnings, refusals
 from .results import (
     CampaignResult,
     PosterResult,
@@ -58,6 +58,7 @@ def build_campaign(
     today: dt.date | None = None,
     limits: Limits | None = None,
     on_wait: Callable[[str], None] = LOGGER.warning,
+    planned: list[PosterJob] | None = None,
 ) -> CampaignResult:
     """Build the planned posters whose inputs changed (all of them with ``force``).
 
@@ -78,16 +79,20 @@ def build_campaign(
     ``limits`` bound each poster's time and memory (none by default). Two
     builds of one campaign into one folder take turns: the second says so
     through ``on_wait`` and waits.
+
+    ``planned`` is every poster the campaign plans (``plan(campaign)``), when the
+    caller has planned it already: a build plans once.
     """
     campaign = loaded.campaign
     folder = output_root / campaign.id
     on_result = locating(loaded, on_result)
+    planned = plan(campaign) if planned is None else planned
     try:
         setup = resolve_print(campaign, project, profile)
     except ProfileError as error:
         results = [
             PosterResult(job, False, error=f"print profile: {error}")
-            for job in plan(campaign, only)
+            for job in select(planned, only)
         ]
         for result in results:
             on_result(result)
@@ -96,7 +101,7 @@ def build_campaign(
         options = BuildOptions(
             tuple(only), jobs, executor, force, final, today or dt.date.today(), limits
         )
-        return _build_campaign(loaded, project, folder, setup, options, on_result)
+        return _build_campaign(loaded, project, folder, setup, options, on_result, planned)
 
 
 def _with_placeholders(on_result: Callable[[PosterResult], None], placeholders: dict):
@@ -144,11 +149,11 @@ def _build_campaign(
     setup: PrintSetup,
     options: BuildOptions,
     on_result: Callable[[PosterResult], None],
+    planned: list[PosterJob],
 ) -> CampaignResult:
     campaign = loaded.campaign
     contact_checks = check_contacts(campaign, options.today)
     remove_leftovers(folder)
-    planned = plan(campaign)
     stand_ins = placeholder_assets(project)
     placeholders = {
         job.filename: [path for path in poster_assets(job, campaign) if path in stand_ins]
@@ -203,11 +208,12 @@ def _build_campaign(
         else:
             executor = Inline()
 
+    warnings = contact_warnings(contact_checks)  # as of the day of the build
+
     def record() -> dict:
         for result in results:
-            checks = contact_checks[result.job.placement_id, result.job.design_id]
-            result.contact_warnings = [c.describe() for c in checks if c.state != "ok"]
-        return record_manifest(folder, campaign, planned, results, loaded, previous, contact_checks)
+            result.contact_warnings = list(warnings[result.job.placement_id, result.job.design_id])
+        return record_manifest(folder, campaign, planned, results, loaded, previous, warnings)
 
     try:
         calls = Calls(executor, campaign, project, folder, keys, setup, limits, shared)

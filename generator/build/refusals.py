@@ -37,6 +37,15 @@ def check_contacts(campaign: Campaign, today: dt.date) -> dict[tuple[str, str], 
     }
 
 
+def contact_warnings(checks: dict[tuple[str, str], list]) -> dict[tuple[str, str], list[str]]:
+    """What each (placement, design)'s posters are warned about their contacts, as of the
+    day of the build: every contact whose verification is not 'ok'."""
+    return {
+        poster: [state.describe() for state in states if state.state != "ok"]
+        for poster, states in checks.items()
+    }
+
+
 def refusals(
     job: PosterJob, contacts: list, final: bool, profile: PrintProfile, placeholders: list[str]
 ) -> tuple[str | None, dict[str, list[str]]]:

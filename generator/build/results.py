@@ -129,7 +129,7 @@ def record_manifest(
     results: list[PosterResult],
     loaded,
     previous: dict[str, dict],
-    contact_checks: dict[tuple[str, str], list],
+    contact_warnings: dict[tuple[str, str], list[str]],
 ) -> dict:
     """Write the manifest: this build's posters, plus earlier ones it did not rebuild
     (``jobs``: every poster the campaign plans)."""
@@ -146,11 +146,7 @@ def record_manifest(
             else:
                 _remove_stale(folder, job.filename, previous.get(job.filename, {}).get("pages"))
         elif job.filename in previous and (folder / job.filename).is_file():
-            warnings = [
-                s.describe()
-                for s in contact_checks[job.placement_id, job.design_id]
-                if s.state != "ok"
-            ]
+            warnings = contact_warnings[job.placement_id, job.design_id]
             posters.append({**previous[job.filename], **content_fields(job, warnings)})
     manifest = {
         "campaign": campaign.id,
