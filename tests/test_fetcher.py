@@ -235,7 +235,7 @@ def test_a_refusal_names_the_campaign_field_the_url_came_from(project, caplog):
     fetcher = ProjectURLFetcher(
         project,
         context="poster x (template 'border-sign')",
-        fields={outside: ("designs", 0, "pictogram")},
+        field_of={outside: ("designs", 0, "pictogram")}.get,
     )
     with pytest.raises(RefusedURL):
         fetcher.fetch("http://example.com/x.css")  # from the template: no field

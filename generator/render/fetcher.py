@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..campaign.loader import format_loc
+from ..errors import Field
 from .asset_check import verify_picture
 
 LOGGER = logging.getLogger(__name__)
@@ -31,14 +33,21 @@ class RefusedURL(ValueError):
 
 
 class ProjectURLFetcher(URLFetcher):
-    def __init__(self, project: Path, context: str = "", fields: dict[str, tuple] | None = None):
+    def __init__(
+        self,
+        project: Path,
+        context: str = "",
+        field_of: Callable[[str], Field | None] = lambda url: None,
+    ) -> None:
         super().__init__(timeout=1, allowed_protocols={"file", "data"}, allow_redirects=False)
         self.project, self.assets = project, (project / "assets").resolve()
         self.roots = [(project / folder).resolve() for folder in ALLOWED_FOLDERS]
         self.context = context  # which poster and template asked, for the log
-        self.fields = fields if fields is not None else {}  # URL -> campaign field it came from
+        # The campaign field a URL came from, asked when the URL is refused: the poster's
+        # context records its URLs while its template renders, after this fetcher is made.
+        self.field_of = field_of
         self.refused: list[str] = []
-        self.refused_field: tuple | None = None  # the first refused URL's field, if known
+        self.refused_field: Field | None = None  # the first refused URL's field, if known
 
     def fetch(self, url, headers=None):
         scheme = urlsplit(url).scheme.lower()
@@ -80,7 +89,7 @@ class ProjectURLFetcher(URLFetcher):
     def _refuse(self, url: str, why: str):
         message = f"refused {url[:200]}: {why}"
         self.refused.append(message)
-        field = self.fields.get(url)
+        field = self.field_of(url)
         if field and self.refused_field is None:
             self.refused_field = field
         source = f" (from campaign field {format_loc(field)})" if field else ""

@@ -329,6 +329,10 @@ class PosterContext:
         qr = self.design.qr
         return _qr(payload(qr, self.campaign)) if qr else None
 
+    def url_field(self, url: str) -> Field | None:
+        """The campaign field a URL the template asked for came from (None: the design's own)."""
+        return self.url_fields.get(url)
+
     def asset_url(self, path: str | None, source: Field) -> str | None:
         if not path:
             return None

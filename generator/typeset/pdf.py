@@ -217,7 +217,7 @@ def _fetcher(context: PosterContext) -> ProjectURLFetcher:
     return ProjectURLFetcher(
         context.project,
         context=f"poster {context.job.name} (template '{context.job.template}')",
-        fields=context.url_fields,
+        field_of=context.url_field,
     )
 
 
