@@ -432,7 +432,8 @@ def list_posters(campaigns, only, as_json, project) -> None:
     rows = [(item.campaign.id, job) for item in loaded for job in plan(item.campaign, only)]
     if only and not as_json:
         for item in loaded:
-            _print_selection(item, only, sum(1 for cid, _ in rows if cid == item.campaign.id))
+            selected = sum(1 for cid, _ in rows if cid == item.campaign.id)
+            _print_selection(item, plan(item.campaign), only, selected)
     if as_json:
         data = [
             {
