@@ -7,7 +7,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: posters test lint bench serve setup system-deps clean
+.PHONY: posters test lint bench serve setup system-deps clean sample-hashes
 
 posters: setup
 	$(BIN)/poster build
@@ -22,6 +22,11 @@ lint: setup
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/ruff format --check generator tests bench
 	$(BIN)/mypy
+
+# Record what the sample posters print (tests/data/sample-hashes.json), for a change
+# that is meant to change it; tests/test_text_layer.py compares every build with it.
+sample-hashes: setup
+	RECORD_SAMPLE_HASHES=1 $(BIN)/pytest -q tests/test_text_layer.py -k every_sample_poster
 
 # The browser workspace on http://127.0.0.1:8000 (PORT=..., CAMPAIGNS=... to choose).
 serve: setup

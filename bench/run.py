@@ -239,7 +239,7 @@ from generator.cli import main
 # loading WeasyPrint here would change the main process's memory and the workers'.)
 layouts = 0
 if os.environ.get("BENCH_COUNT_LAYOUTS"):
-    import generator.pdf  # WeasyPrint with the private fontconfig, as the build loads it
+    import generator.typeset.pdf  # WeasyPrint with the private fontconfig, as the build loads it
     import weasyprint
 
     real_render = weasyprint.HTML.render
@@ -317,9 +317,9 @@ def _pin_to_one_core() -> None:
 
 def prerender(campaign_path: Path, html_dir: Path, limit: int | None = None) -> list[Path]:
     """Every poster's HTML, as the tool makes it before its first layout."""
-    from generator.plan import plan
-    from generator.schema import load_campaign
-    from generator.templating import PosterContext, environment, render_html
+    from generator.campaign import load_campaign
+    from generator.planning.plan import plan
+    from generator.render.templating import PosterContext, environment, render_html
 
     loaded = load_campaign(campaign_path, ROOT)
     env = environment(ROOT)
@@ -514,8 +514,8 @@ def main() -> int:
     campaign = WORK / f"{CAMPAIGN_ID}.yaml"
     write_campaign(options.posters, campaign)
 
-    from generator.plan import plan
-    from generator.schema import load_campaign
+    from generator.campaign import load_campaign
+    from generator.planning.plan import plan
 
     jobs = plan(load_campaign(campaign, ROOT).campaign)
     pairs = sorted({"-".join(job.languages) for job in jobs})

@@ -25,9 +25,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .limits import DEFAULT_MEMORY_MB, DEFAULT_SECONDS
-from .profiles import PROFILE_NAMES
-from .schema import CampaignError, LoadedCampaign, json_schema, load_campaign
+from .build.limits import DEFAULT_MEMORY_MB, DEFAULT_SECONDS
+from .campaign import CampaignError, LoadedCampaign, json_schema, load_campaign
+from .planning.plan import PosterJob
+from .prepress.profiles import PROFILE_NAMES
 
 EXIT_OK, EXIT_POSTERS_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -162,11 +163,11 @@ def build(
     project,
 ) -> None:
     """Build the posters of CAMPAIGNS (default: every file in campaigns/)."""
-    from .build import build_campaign
-    from .limits import Limits
-    from .output import OutputError
-    from .plan import plan
-    from .workers import INTERRUPTIONS, exit_status, signal_name
+    from .build.campaign import build_campaign
+    from .build.limits import Limits
+    from .build.workers import INTERRUPTIONS, exit_status, signal_name
+    from .output.files import OutputError
+    from .planning.plan import plan, select
 
     limits = Limits(seconds=time_limit or None, memory_mb=memory_limit or None)
     if scheduler and jobs:
@@ -178,14 +179,15 @@ def build(
     failed = 0
     for item in loaded:
         started = time.monotonic()
-        total = len(plan(item.campaign, only))
+        every = plan(item.campaign)  # once per build: build_campaign is given it
+        total = len(select(every, only))
         if not quiet:
             console.print(
                 f"[bold]{escape(item.campaign.id)}[/bold] from {escape(str(item.path))}: "
                 f"{total} posters"
             )
         if only:
-            _print_selection(item, only, total)
+            _print_selection(item, every, only, total)
         with _progress(total, quiet) as advance:
 
             def report(result):
@@ -227,6 +229,7 @@ def build(
                     profile=profile,
                     limits=limits,
                     on_wait=lambda message: console.print(f"  [yellow]{escape(message)}[/yellow]"),
+                    planned=every,
                 )
             except INTERRUPTIONS as interruption:
                 console.print(
@@ -248,11 +251,12 @@ def build(
     sys.exit(EXIT_POSTERS_FAILED if failed else EXIT_OK)
 
 
-def _print_selection(item: LoadedCampaign, only: tuple[str, ...], selected: int) -> None:
+def _print_selection(
+    item: LoadedCampaign, every: list[PosterJob], only: tuple[str, ...], selected: int
+) -> None:
     """Which posters --only chose, in words, so a surprising filter shows at once."""
-    from .plan import describe_selection, plan, unknown_filters
+    from .planning.plan import describe_selection, unknown_filters
 
-    every = plan(item.campaign)
     words = escape(describe_selection(every, only))
     colour = "yellow" if selected == 0 else "default"
     console.print(f"  [{colour}]--only {words}: {selected} of {len(every)} posters[/{colour}]")
@@ -269,7 +273,7 @@ def _executor(scheduler: str | None, project: Path, output: Path):
     if not scheduler:
         yield None
         return
-    from .cluster import ClusterError, cluster_executor
+    from .build.cluster import ClusterError, cluster_executor
 
     console.print(f"cluster {escape(scheduler)}: checking that its workers share the folders")
     with ExitStack() as stack:
@@ -339,8 +343,8 @@ MAX_DETAILS = 8  # lines listed under one reason of the summary
 def _content_summary(result, path: Path, project: Path) -> None:
     """Contacts to check, stand-in assets, texts awaiting review and why posters were
     refused or failed, once per campaign (not per poster), each under its real reason."""
-    from .build import REASONS
-    from .placeholders import describe, placeholder_assets
+    from .build.refusals import REASONS
+    from .campaign.placeholders import describe, placeholder_assets
 
     warnings = dict.fromkeys(w for r in result.results for w in r.contact_warnings)
     for warning in warnings:
@@ -398,7 +402,7 @@ def validate(campaigns, layout, only, project) -> None:
     loaded, any_invalid = _load_all(project, campaigns)
     for item in loaded:
         if layout:
-            from .layout_check import check_layout
+            from .typeset.layout_check import check_layout
 
             problems = check_layout(item, project, only)
             for problem in problems:
@@ -422,13 +426,14 @@ def validate(campaigns, layout, only, project) -> None:
 @project_option
 def list_posters(campaigns, only, as_json, project) -> None:
     """List the posters a build would make."""
-    from .plan import plan
+    from .planning.plan import plan
 
     loaded, any_invalid = _load_all(project, campaigns)
     rows = [(item.campaign.id, job) for item in loaded for job in plan(item.campaign, only)]
     if only and not as_json:
         for item in loaded:
-            _print_selection(item, only, sum(1 for cid, _ in rows if cid == item.campaign.id))
+            selected = sum(1 for cid, _ in rows if cid == item.campaign.id)
+            _print_selection(item, plan(item.campaign), only, selected)
     if as_json:
         data = [
             {
@@ -473,7 +478,7 @@ def preflight_command(targets, output, profile, as_json, project) -> None:
     TARGETS are PDF files, output folders (with a manifest.json) or campaign
     files (their posters under --output); default: every campaign in campaigns/.
     """
-    from .preflight_cli import collect_targets, run_preflight
+    from .preflight.targets import collect_targets, run_preflight
 
     try:
         files = collect_targets(targets, output, project)
@@ -506,7 +511,7 @@ def preflight_command(targets, output, profile, as_json, project) -> None:
 @project_option
 def status(campaigns, as_json, verbose, project) -> None:
     """Texts per language, contacts' verification, posters ready for print."""
-    from .status import COLUMNS, campaign_status
+    from .campaign.status import COLUMNS, campaign_status
 
     loaded, any_invalid = _load_all(project, campaigns)
     reports = [campaign_status(item.campaign) for item in loaded]
@@ -575,8 +580,8 @@ def strings() -> None:
 @project_option
 def strings_export(campaign, language, output, project) -> None:
     """Write CAMPAIGN's texts in LANGUAGE, beside their source, to a PO file."""
-    from .output import write_atomically
-    from .strings import StringsError, export_strings
+    from .campaign.strings import StringsError, export_strings
+    from .output.files import write_atomically
 
     loaded, _ = _load_all(project, (str(campaign),))
     if not loaded:
@@ -608,7 +613,7 @@ def strings_export(campaign, language, output, project) -> None:
 @project_option
 def strings_import(campaign, po_file, reviewed_by, dry_run, project) -> None:
     """Read PO_FILE back into CAMPAIGN: check it, update texts and statuses, report changes."""
-    from .strings import StringsError, import_strings
+    from .campaign.strings import StringsError, import_strings
 
     loaded, _ = _load_all(project, (str(campaign),))
     if not loaded:

@@ -6,7 +6,7 @@ import ctypes.util
 import shutil
 from dataclasses import dataclass
 
-from .languages import FONT_ALTERNATIVES, LANGUAGES, RIGHT_TO_LEFT, SCRIPTS, font_package
+from .campaign.languages import FONT_ALTERNATIVES, LANGUAGES, RIGHT_TO_LEFT, SCRIPTS, font_package
 
 SAMPLES = {"lo": "ສະບາຍດີປະເທດລາວ", "my": "မင်္ဂလာပါမြန်မာ", "km": "សួស្តីកម្ពុជា", "th": "สวัสดีประเทศไทย"}
 
@@ -49,7 +49,7 @@ def _cmyk_profile() -> Check:
     """The CMYK ICC profile the sample campaign's press output names."""
     from pathlib import Path
 
-    from .profiles import SAMPLE_ICC, SAMPLE_ICC_PACKAGE, ProfileError, find_icc
+    from .prepress.profiles import SAMPLE_ICC, SAMPLE_ICC_PACKAGE, ProfileError, find_icc
 
     name = f"CMYK ICC profile {SAMPLE_ICC} (press output)"
     try:
@@ -102,7 +102,7 @@ def _icu() -> Check:
 def _text_layer_hook() -> Check:
     name = "text layer (ActualText hook)"
     try:
-        from . import actualtext
+        from .typeset import actualtext
 
         actualtext.check_hooked_version()
     except Exception as error:

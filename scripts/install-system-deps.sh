@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the renderer needs, only those that are missing.
 # libharfbuzz-subset0 lets WeasyPrint subset CJK fonts about fifty times faster;
-# the font packages give the declared font stacks (generator/languages.py):
+# the font packages give the declared font stacks (generator/campaign/languages.py):
 # fonts-noto-cjk has Noto Sans CJK SC and TC for Chinese, JP for Japanese and KR for Korean (every Hangul
 # syllable: tests/test_korean.py); libgs-common gives default_cmyk.icc, the CMYK
-# profile of press output's output intent (generator/profiles.py); chromium and
+# profile of press output's output intent (generator/prepress/profiles.py); chromium and
 # chromium-driver run the workspace's browser tests (tests/test_workspace_browser.py).
 set -euo pipefail
 

@@ -75,7 +75,7 @@ READABLE = sorted(
             "/usr/share/fonts",
             "/usr/local/share/fonts",
             "/usr/share/zoneinfo",
-            "/usr/share/color",  # ICC profiles for press output (generator/profiles.py)
+            "/usr/share/color",  # ICC profiles for press output (generator/prepress/profiles.py)
         )
     }
 )
@@ -253,7 +253,7 @@ def small_campaign(project: Path) -> Path:
 # --- helpers shared by the build, fit and CLI tests ---------------------------
 
 ZWSP = "\u200b"
-PT_PER_MM = 72 / 25.4
+
 TOLERANCE_PT = 0.5
 
 
@@ -333,8 +333,8 @@ def review_po(po: bytes, reviewer: str, date: str, only: set[str] | None = None)
 
 def review_campaign(path: Path, project: Path, reviewer: str = "Test Reviewer") -> None:
     """Mark every text of the campaign file reviewed, through export and import."""
-    from generator.schema import load_campaign
-    from generator.strings import export_strings, import_strings
+    from generator.campaign import load_campaign
+    from generator.campaign.strings import export_strings, import_strings
 
     loaded = load_campaign(path, project)
     languages = {lang for p in loaded.campaign.placements for lang in p.languages}
@@ -356,8 +356,8 @@ TOURIST_SUBSET = ("luang-prabang-*_tourist-poster_A3_*", "vientiane-en_flyer_*")
 @pytest.fixture(scope="session")
 def tourist_build(tmp_path_factory):
     """(project, CampaignResult) of the tourist sample's subset, built once per session."""
-    from generator.build import build_campaign
-    from generator.schema import load_campaign
+    from generator.build.campaign import build_campaign
+    from generator.campaign import load_campaign
 
     base = tmp_path_factory.mktemp("tourist")
     root = make_project(base / "project")

@@ -16,7 +16,6 @@ import pytest
 from conftest import (
     BAD_PLACEMENT,
     PROJECT,
-    PT_PER_MM,
     SMALL_CAMPAIGN,
     chars_outside_trim,
     font_descriptors,
@@ -26,10 +25,11 @@ from conftest import (
     poster_pdfs,
     squeeze,
 )
-from generator.build import build_campaign
-from generator.plan import plan
+from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
+from generator.planning.formats import PT_PER_MM
+from generator.planning.plan import plan
 from generator.preflight import extract_text
-from generator.schema import load_campaign
 
 HEADLINE_LO = "ໄປເຮັດວຽກຕ່າງປະເທດ ໄປຢ່າງປອດໄພ"
 HEADLINE_EN = "Working abroad? Stay safe"

@@ -19,16 +19,16 @@ from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
 
 from conftest import PROJECT
-from generator.campaign_files import (
+from generator.campaign import load_campaign
+from generator.campaign.files import (
     CampaignWriteError,
     lock_path,
     read_campaign_text,
     text_sha256,
     write_campaign_text,
 )
+from generator.campaign.strings import StringsError, export_strings, import_strings
 from generator.cli import EXIT_INVALID, EXIT_OK, main
-from generator.schema import load_campaign
-from generator.strings import StringsError, export_strings, import_strings
 
 SAMPLE = PROJECT / "campaigns" / "laos-border-crossings.yaml"
 THAI = "ไปทำงานต่างประเทศ ให้ไปอย่างปลอดภัยเสมอ"
@@ -195,7 +195,7 @@ def test_cli_import_refused_when_the_file_changed_meanwhile(project, sample, mon
     loaded = load_campaign(sample, project)
     po = project / "th.po"
     po.write_bytes(edited_po(loaded, "th", "headline", THAI))
-    import generator.strings as strings
+    import generator.campaign.strings as strings
 
     real_write = strings.write_campaign_text
 

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import generator.build
-import generator.cluster
+import generator.build.cluster
+import generator.build.schedule
 from conftest import BAD_PLACEMENT, PROJECT, SMALL_CAMPAIGN, make_project, poster_pdfs
-from generator.build import build_campaign
+from generator.build.campaign import build_campaign
+from generator.build.limits import WORKER_DIED
+from generator.campaign import load_campaign
 from generator.cli import main
-from generator.limits import WORKER_DIED
-from generator.output import read_manifest
-from generator.schema import load_campaign
+from generator.output.files import read_manifest
 
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
@@ -139,7 +139,7 @@ def test_the_readme_example_builds_on_worker_processes_the_same_bytes(
         assert (on_cluster / name).read_bytes() == (local.folder / name).read_bytes(), name
     cluster_manifest, local_manifest = read_manifest(on_cluster), read_manifest(local.folder)
     assert cluster_manifest == local_manifest
-    assert not list(on_cluster.glob(generator.cluster.MARKER_PREFIX + "*"))
+    assert not list(on_cluster.glob(generator.build.cluster.MARKER_PREFIX + "*"))
 
 
 def _previews(folder: Path) -> list[str]:
@@ -178,7 +178,7 @@ def test_workers_that_do_not_see_the_output_folder_stop_the_build_before_any_pos
     cluster, project, campaign, tmp_path, monkeypatch
 ):
     # As on a worker whose output folder is another disk: the marker is not there.
-    monkeypatch.setattr(generator.cluster, "write_marker", lambda marker, token: None)
+    monkeypatch.setattr(generator.build.cluster, "write_marker", lambda marker, token: None)
     out = tmp_path / "out"
     args = ["build", str(campaign), "--project", str(project), "--output", str(out)]
     result = CliRunner().invoke(main, [*args, "--scheduler", cluster.scheduler_address])
@@ -196,28 +196,28 @@ def test_workers_with_other_templates_are_refused(cluster, project, tmp_path):
     (other / "templates" / "base.css").write_text("/* changed */", encoding="utf-8")
     with distributed.Client(cluster) as client:
         answers = client.run(
-            generator.cluster.folders_seen,
+            generator.build.cluster.folders_seen,
             str(other),
             str(tmp_path / "nowhere"),
             "token",
-            generator.cluster.templates_digest(project),
+            generator.build.cluster.templates_digest(project),
         )
     assert all("marker file not found" in answer for answer in answers.values())
     marker = tmp_path / "marker"
     marker.write_text("token")
     with distributed.Client(cluster) as client:
         answers = client.run(
-            generator.cluster.folders_seen,
+            generator.build.cluster.folders_seen,
             str(other),
             str(marker),
             "token",
-            generator.cluster.templates_digest(project),
+            generator.build.cluster.templates_digest(project),
         )
     assert all("templates" in answer and "differ" in answer for answer in answers.values())
 
 
 def test_an_unreachable_scheduler_is_named(project, campaign, monkeypatch):
-    monkeypatch.setattr(generator.cluster, "CONNECT_SECONDS", 1)
+    monkeypatch.setattr(generator.build.cluster, "CONNECT_SECONDS", 1)
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{unused.getsockname()[1]}"  # nothing listens there
@@ -227,7 +227,7 @@ def test_an_unreachable_scheduler_is_named(project, campaign, monkeypatch):
     assert f"cannot reach the Dask scheduler at {address}" in " ".join(result.output.split())
 
 
-_real_build_poster = generator.build.build_poster
+_real_build_poster = generator.build.schedule.build_poster
 
 
 def _build_poster_or_die(job, *args):
@@ -241,7 +241,7 @@ def _build_poster_or_die(job, *args):
 def test_a_worker_that_dies_mid_poster_takes_no_other_poster_with_it(
     cluster, project, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(generator.build, "build_poster", _build_poster_or_die)
+    monkeypatch.setattr(generator.build.schedule, "build_poster", _build_poster_or_die)
     path = project / "campaigns" / "small.yaml"
     good = BAD_PLACEMENT.replace("ດ່ານ ა", "ດ່ານ")  # drawable: only its worker dies
     path.write_text(
@@ -263,14 +263,16 @@ def test_a_worker_that_dies_mid_poster_takes_no_other_poster_with_it(
 
 def test_a_dying_worker_on_the_commands_cluster_executor(cluster, project, tmp_path, monkeypatch):
     """As above, through the executor ``--scheduler`` uses."""
-    monkeypatch.setattr(generator.build, "build_poster", _build_poster_or_die)
+    monkeypatch.setattr(generator.build.schedule, "build_poster", _build_poster_or_die)
     path = project / "campaigns" / "small.yaml"
     good = BAD_PLACEMENT.replace("ດ່ານ ა", "ດ່ານ")
     path.write_text(
         SMALL_CAMPAIGN + good + good.replace("bad-crossing", "third-crossing"), encoding="utf-8"
     )
     out = tmp_path / "out"
-    with generator.cluster.cluster_executor(cluster.scheduler_address, project, out) as executor:
+    with generator.build.cluster.cluster_executor(
+        cluster.scheduler_address, project, out
+    ) as executor:
         result = build_campaign(load_campaign(path, project), project, out, executor=executor)
     by_place = {r.job.placement_id: r for r in result.results}
     assert by_place["bad-crossing"].error == WORKER_DIED

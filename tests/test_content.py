@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PROJECT, SMALL_CAMPAIGN, review_campaign
-from generator.cli import EXIT_OK, main
-from generator.content import (
+from generator.campaign import CampaignError, load_campaign
+from generator.campaign.content import (
     add_months,
     campaign_texts,
     contact_state,
@@ -24,9 +24,9 @@ from generator.content import (
     text_state,
     text_width,
 )
-from generator.plan import plan
-from generator.schema import CampaignError, load_campaign
-from generator.status import campaign_status
+from generator.campaign.status import campaign_status
+from generator.cli import EXIT_OK, main
+from generator.planning.plan import plan
 
 SAMPLE = PROJECT / "campaigns" / "laos-border-crossings.yaml"
 TODAY = dt.date(2026, 11, 23)

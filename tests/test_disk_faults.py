@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import generator.output
+import generator.output.files
 from conftest import SMALL_CAMPAIGN, poster_pdfs
 from generator.cli import main
-from generator.output import SHEETS, made_from, read_manifest
+from generator.output.files import SHEETS, made_from, read_manifest
 
 POSTER = "test-crossing_border-sign_A5_lo-en_DRAFT.pdf"
 NEW_HEADLINE = "Working abroad? Be safe"
@@ -52,7 +52,7 @@ def failing_writes(monkeypatch, name_start: str, code: int = errno.ENOSPC) -> No
             raise OSError(code, os.strerror(code))
         return real(*args, prefix=prefix, **kwargs)
 
-    monkeypatch.setattr(generator.output.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(generator.output.files.tempfile, "mkstemp", mkstemp)
 
 
 def proof_is_fresh(folder: Path) -> bool:

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from conftest import PROJECT, make_project
+from generator.campaign import json_schema, load_campaign
 from generator.cli import EXIT_OK, main
-from generator.schema import json_schema, load_campaign
 
 DOCS = sorted((PROJECT / "docs").glob("*.md"))
 # A fragment says where it belongs in an HTML comment just above it:
@@ -109,3 +109,19 @@ def test_project_license_is_an_spdx_expression():
     # A table ({text = ...}) is deprecated by setuptools (PEP 639) and warns on every install.
     assert isinstance(project["license"], str)
     assert canonicalize_license_expression(project["license"]) == project["license"]
+
+
+def test_the_readme_project_layout_matches_the_package():
+    """Every stage folder of generator/ is in the README's table, with its modules, and
+    every module the table names is in its folder."""
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([a-z_]+)/` \| (.+) \|$", readme, re.M))
+    package = PROJECT / "generator"
+    folders = {p.name for p in package.iterdir() if (p / "__init__.py").is_file()}
+    assert folders - {"workspace"} <= rows.keys(), folders - rows.keys()
+    for folder, text in rows.items():
+        if folder not in folders:
+            continue  # a folder of the project (campaigns/, templates/...)
+        named = set(re.findall(r"`([a-z_]+\.py)`", text))
+        present = {p.name for p in (package / folder).glob("*.py")} - {"__init__.py"}
+        assert named == present, (folder, named ^ present)

@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from PIL import Image, ImageChops
 
 from conftest import SMALL_CAMPAIGN, poster_pdfs, review_campaign, squeeze
-from generator.build import build_campaign
+from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
 from generator.cli import EXIT_POSTERS_FAILED, main
 from generator.preflight import extract_text
-from generator.schema import load_campaign
 
 STEM = "test-crossing_border-sign_A4_lo-en"
 DRAFT_FILE, FINAL_FILE = f"{STEM}_DRAFT.pdf", f"{STEM}.pdf"

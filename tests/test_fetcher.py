@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.fetcher import ProjectURLFetcher, RefusedURL
+from generator.render.fetcher import ProjectURLFetcher, RefusedURL
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
 
@@ -198,7 +198,7 @@ def test_weasyprint_render_refuses_and_records_without_network(project, connecti
 
     # Points fontconfig at the private configuration; WeasyPrint reads it when
     # write_pdf() creates its font configuration below.
-    import generator.pdf  # noqa: F401
+    import generator.typeset.pdf  # noqa: F401
 
     fetcher = ProjectURLFetcher(project)
     served: list[str] = []
@@ -235,7 +235,7 @@ def test_a_refusal_names_the_campaign_field_the_url_came_from(project, caplog):
     fetcher = ProjectURLFetcher(
         project,
         context="poster x (template 'border-sign')",
-        fields={outside: ("designs", 0, "pictogram")},
+        field_of={outside: ("designs", 0, "pictogram")}.get,
     )
     with pytest.raises(RefusedURL):
         fetcher.fetch("http://example.com/x.css")  # from the template: no field

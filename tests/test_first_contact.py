@@ -11,13 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PROJECT, SMALL_CAMPAIGN
-from generator.build import build_campaign
+from generator.build.campaign import build_campaign
+from generator.campaign import CampaignError, Placement, load_campaign
+from generator.campaign.placeholders import placeholder_assets
 from generator.cli import EXIT_INVALID, EXIT_POSTERS_FAILED, main
-from generator.placeholders import placeholder_assets
-from generator.plan import plan
-from generator.print_order import read_order_sheet, write_order_sheet
-from generator.proofs import ORDER_HEADER
-from generator.schema import CampaignError, Placement, load_campaign
+from generator.output.print_order import ORDER_HEADER, read_order_sheet, write_order_sheet
+from generator.planning.plan import plan
 
 
 @pytest.fixture

@@ -15,22 +15,22 @@ import pypdfium2.raw as pdfium_raw
 import pytest
 
 from conftest import (
-    PT_PER_MM,
     SMALL_CAMPAIGN,
     chars_outside_trim,
     poster_pdfs,
     squeeze,
 )
-from generator.build import build_campaign
-from generator.formats import (
+from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
+from generator.planning.formats import (
     CAP_HEIGHT_EM,
     FORMAT_NAMES,
+    PT_PER_MM,
     READING_SHARE,
     VIEWING_DISTANCE_M,
     PaperFormat,
 )
 from generator.preflight import extract_text
-from generator.schema import load_campaign
 
 CONTRACT_EN = "en: Get a written contract"
 CONTRACT_LO = "lo: ເຮັດສັນຍາເປັນລາຍລັກອັກສອນ"
@@ -166,7 +166,7 @@ def test_far_too_long_message_fails_with_the_cut_and_the_formats_tried(
 def test_the_formats_named_as_holding_a_text_do_hold_it(project, tmp_path):
     """Five times the paragraph do not fit an A3 (read from 1.5 m, its floors are large
     for its size); the message names other formats, and the first of them, built, holds it."""
-    from generator.formats import PaperFormat as Paper
+    from generator.planning.formats import PaperFormat as Paper
 
     text = " ".join([LONG_PARAGRAPH_EN] * 5)
     replace = {
@@ -286,12 +286,12 @@ def test_long_lao_text_without_spaces_wraps_inside_the_trim(project, tmp_path):
 def test_lao_text_without_break_opportunities_cannot_fit(project, tmp_path, monkeypatch, request):
     """Control for the test above: without ICU's break opportunities the same text is
     one unbreakable run, too wide for its box even at the floor."""
-    import generator.templating
+    import generator.render.templating
 
-    monkeypatch.setattr(generator.templating, "insert_breaks", lambda text, locale: text)
+    monkeypatch.setattr(generator.render.templating, "insert_breaks", lambda text, locale: text)
     # Segmented texts are cached across posters: start from, and leave, an empty cache.
-    generator.templating._with_breaks.cache_clear()
-    request.addfinalizer(generator.templating._with_breaks.cache_clear)
+    generator.render.templating._with_breaks.cache_clear()
+    request.addfinalizer(generator.render.templating._with_breaks.cache_clear)
     lao = LAO_SENTENCE * 2
     _, poster = build_variant(
         project, tmp_path, "lao-unbroken", {CONTRACT_LO: f"lo: {quoted(lao)}"}
@@ -305,10 +305,10 @@ def test_lao_text_without_break_opportunities_cannot_fit(project, tmp_path, monk
 def test_a_scale_passed_on_from_another_format_is_raised_to_this_formats_floor(project):
     # A scale from the family's largest poster may be below a smaller format's floor:
     # the texts are set at the floor (they still fit there), never below it.
-    from generator.layout import GROUP
-    from generator.pdf import render_poster
-    from generator.plan import plan
-    from generator.templating import PosterContext
+    from generator.planning.plan import plan
+    from generator.render.templating import PosterContext
+    from generator.typeset.layout import GROUP
+    from generator.typeset.pdf import render_poster
 
     path = project / "campaigns" / "small.yaml"
     path.write_text(SMALL_CAMPAIGN, encoding="utf-8")

@@ -15,14 +15,14 @@ from test_fit import font_size_mm_at
 from test_tourist import base_letters
 
 from conftest import PROJECT, SMALL_CAMPAIGN, chars_outside_trim
+from generator.campaign import load_campaign
 from generator.cli import main
-from generator.formats import PaperFormat
-from generator.layout import balanced_lines
-from generator.pdf import render_poster
-from generator.plan import plan
+from generator.planning.formats import PaperFormat
+from generator.planning.plan import plan
 from generator.preflight import extract_text
-from generator.schema import load_campaign
-from generator.templating import PosterContext, template_pages
+from generator.render.templating import PosterContext, template_pages
+from generator.typeset.layout import balanced_lines
+from generator.typeset.pdf import render_poster
 
 BORDER = PROJECT / "campaigns" / "laos-border-crossings.yaml"
 TOURIST = PROJECT / "campaigns" / "laos-tourist-child-protection.yaml"
@@ -132,7 +132,7 @@ def test_every_design_in_one_to_four_languages(design, count, tmp_path):
 
 
 def test_file_names_and_manifest_follow_the_languages(project, tmp_path):
-    from generator.build import build_campaign
+    from generator.build.campaign import build_campaign
 
     text = SMALL_CAMPAIGN.replace("languages: [lo, en]", "languages: [lo, th, en]", 1)
     path = project / "campaigns" / "three.yaml"
@@ -221,7 +221,7 @@ def test_a_lao_headline_breaks_between_its_phrases(tmp_path):
 def test_validate_with_layout_agrees_with_build(project, tmp_path):
     from test_fit import HOPELESS
 
-    from generator.build import build_campaign
+    from generator.build.campaign import build_campaign
 
     good = project / "campaigns" / "good.yaml"
     good.write_text(SMALL_CAMPAIGN, encoding="utf-8")

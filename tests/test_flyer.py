@@ -10,21 +10,20 @@ import pypdfium2
 import pytest
 
 from conftest import (
-    PT_PER_MM,
     SMALL_TOURIST_CAMPAIGN,
     TOURIST_SAMPLE,
     chars_outside_trim,
     squeeze,
 )
-from generator.build import build_campaign
-from generator.formats import BLEED_MM, PaperFormat
-from generator.output import read_manifest
+from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
+from generator.output.files import read_manifest
+from generator.output.print_order import read_order_sheet
+from generator.output.proofs import ORDER_SHEET, PROOF_SHEET, preview_paths
+from generator.planning.formats import BLEED_MM, PT_PER_MM, PaperFormat
 from generator.preflight import extract_text, preflight
-from generator.print_order import read_order_sheet
-from generator.profiles import PROFILES
-from generator.proofs import ORDER_SHEET, PROOF_SHEET, preview_paths
-from generator.schema import load_campaign
-from generator.templating import TemplateMetadataError, template_pages
+from generator.prepress.profiles import PROFILES
+from generator.render.templating import TemplateMetadataError, template_pages
 
 FLYERS = {
     "vientiane-en_flyer_A5_lo-en_DRAFT.pdf": "A5",

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SMALL_CAMPAIGN
-from generator.languages import FONT_ALTERNATIVES, LANGUAGES, all_font_families, font_stack
-from generator.schema import load_campaign
+from generator.campaign import load_campaign
+from generator.campaign.languages import FONT_ALTERNATIVES, LANGUAGES, all_font_families, font_stack
 from generator.typeset.fonts import (
     FontError,
     check_coverage,
@@ -181,7 +181,7 @@ def test_fontconfig_with_the_private_configuration_sees_no_other_fonts(tmp_path)
 
 
 def test_build_fails_the_poster_naming_language_message_and_character(project, tmp_path):
-    from generator.build import build_campaign
+    from generator.build.campaign import build_campaign
 
     text = SMALL_CAMPAIGN.replace("ຮູ້ຈັກນາຍຈ້າງຂອງທ່ານ", "ຮູ້ຈັກນາຍຈ້າງ ა ຂອງທ່ານ")
     assert text != SMALL_CAMPAIGN

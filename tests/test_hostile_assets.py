@@ -23,9 +23,9 @@ from click.testing import CliRunner
 from PIL import Image, ImageFile
 
 from conftest import SMALL_CAMPAIGN, poster_pdfs
-from generator.asset_check import verify_picture
 from generator.cli import main
 from generator.preflight import extract_text
+from generator.render.asset_check import verify_picture
 
 CORPUS = Path(__file__).parent / "corpus" / "hostile-assets"
 SECRET = "TOP-SECRET-17-do-not-print"
@@ -218,7 +218,7 @@ def test_hostile_asset_fails_its_poster_and_only_it(path, project, tmp_path, sec
 
 
 def test_the_check_undoes_weasyprints_truncated_images_setting(project):
-    import generator.pdf  # noqa: F401  (imports WeasyPrint, which sets it)
+    import generator.typeset.pdf  # noqa: F401  (imports WeasyPrint, which sets it)
 
     ImageFile.LOAD_TRUNCATED_IMAGES = True
     path = project / "assets" / "cut.png"
@@ -257,11 +257,11 @@ def test_a_picture_named_by_a_template_is_verified_by_the_fetcher(project, tmp_p
 def test_a_refusal_while_drawing_fails_the_poster(project, tmp_path, secret, monkeypatch):
     """Should a picture pass the check and still ask for a file while the PDF is drawn
     (pictures inside an SVG are fetched then), the fetcher's refusal fails the poster."""
-    import generator.asset_check
-    import generator.fetcher
+    import generator.render.asset_check
+    import generator.render.fetcher
 
-    monkeypatch.setattr(generator.asset_check, "verify_picture", lambda path, project: None)
-    monkeypatch.setattr(generator.fetcher, "verify_picture", lambda path, project: None)
+    monkeypatch.setattr(generator.render.asset_check, "verify_picture", lambda path, project: None)
+    monkeypatch.setattr(generator.render.fetcher, "verify_picture", lambda path, project: None)
     case = read_case(CORPUS / "svg-image-file-url.case")
     install(case, project, secret)
     campaign = project / "campaigns" / "small.yaml"
@@ -281,11 +281,11 @@ def test_a_picture_the_renderer_cannot_load_fails_every_poster_that_shows_it(
     """The last net: were a broken picture to pass the checks, the renderer's own failure
     to load it fails the poster, each poster of a process (not only the first: the
     renderer keeps a failed picture in its cache)."""
-    import generator.asset_check
-    import generator.fetcher
+    import generator.render.asset_check
+    import generator.render.fetcher
 
-    monkeypatch.setattr(generator.asset_check, "verify_picture", lambda path, project: None)
-    monkeypatch.setattr(generator.fetcher, "verify_picture", lambda path, project: None)
+    monkeypatch.setattr(generator.render.asset_check, "verify_picture", lambda path, project: None)
+    monkeypatch.setattr(generator.render.fetcher, "verify_picture", lambda path, project: None)
     (project / "assets" / "text.png").write_text("not a picture")
     text = SMALL_CAMPAIGN.replace("size: A4", "size: A5").replace(
         "pictogram: assets/pictograms/border-crossing.svg", "pictogram: assets/text.png"

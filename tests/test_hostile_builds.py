@@ -18,14 +18,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import generator.build
+import generator.build.schedule
 from conftest import PROJECT, SMALL_CAMPAIGN, _guard, poster_pdfs
-from generator.build import build_campaign, build_poster
+from generator.build.campaign import build_campaign
+from generator.build.limits import WORKER_DIED, Limits, Recovery
+from generator.build.poster import build_poster
+from generator.campaign import load_campaign
 from generator.cli import main
-from generator.limits import WORKER_DIED, Limits, Recovery
-from generator.output import LOCK, build_lock, read_manifest, sha256
-from generator.plan import plan
-from generator.schema import load_campaign
+from generator.output.files import LOCK, build_lock, read_manifest, sha256
+from generator.planning.plan import plan
 
 CAMPAIGN = SMALL_CAMPAIGN.replace("size: A4", "size: A5")
 EVIL_DESIGN = """\
@@ -155,7 +156,7 @@ def test_a_refused_asset_names_its_campaign_line_in_the_output_and_the_log(
     icon.symlink_to(secret)
 
     failures = []
-    with caplog.at_level(logging.WARNING, logger="generator.fetcher"):
+    with caplog.at_level(logging.WARNING, logger="generator.render.fetcher"):
         result = build_campaign(
             loaded, project, tmp_path / "out", jobs=1, on_result=failures.append
         )
@@ -167,7 +168,7 @@ def test_a_refused_asset_names_its_campaign_line_in_the_output_and_the_log(
     assert failed.error.startswith(where), failed.error
     assert "designs[0].messages[1].icon: refused file://" in failed.error
     assert "outside the project's templates/ and assets/" in failed.error
-    [record] = [r for r in caplog.records if r.name == "generator.fetcher"]
+    [record] = [r for r in caplog.records if r.name == "generator.render.fetcher"]
     logged = record.getMessage()
     assert "poster test-crossing_border-sign_A5_lo-en_DRAFT (template 'border-sign')" in logged
     assert "from campaign field designs[0].messages[1].icon" in logged
@@ -268,7 +269,7 @@ def test_a_tiny_memory_limit_never_breaks_the_build(project, tmp_path):
     assert poster_pdfs(result.folder) == built
 
 
-_real_build_poster = generator.build.build_poster
+_real_build_poster = generator.build.schedule.build_poster
 
 
 def _build_poster_or_die(job, *args):
@@ -279,7 +280,9 @@ def _build_poster_or_die(job, *args):
 
 
 def test_a_dying_worker_takes_no_other_poster_with_it(project, tmp_path, monkeypatch):
-    monkeypatch.setattr(generator.build, "build_poster", _build_poster_or_die)  # forked workers
+    monkeypatch.setattr(
+        generator.build.schedule, "build_poster", _build_poster_or_die
+    )  # forked workers
     path = project / "campaigns" / "small.yaml"
     third = EVIL_PLACEMENT.replace("bad-crossing", "third-crossing")
     path.write_text(

@@ -22,9 +22,14 @@ from hypothesis import strategies as st
 from test_hostile import Case, read_case  # the campaign corpus's header format
 
 from conftest import PROJECT
+from generator.campaign import load_campaign
+from generator.campaign.strings import (
+    MAX_SHOWN_PROBLEMS,
+    StringsError,
+    export_strings,
+    import_strings,
+)
 from generator.cli import main
-from generator.schema import load_campaign
-from generator.strings import MAX_SHOWN_PROBLEMS, StringsError, export_strings, import_strings
 
 CORPUS = Path(__file__).parent / "corpus" / "hostile-po"
 SAMPLE = PROJECT / "campaigns" / "laos-border-crossings.yaml"

@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import PROJECT
-from generator.build import build_poster
-from generator.languages import LANGUAGES, font_stack
-from generator.plan import plan
+from generator.build.poster import build_poster
+from generator.campaign import CampaignError, load_campaign
+from generator.campaign.characters import character_problem
+from generator.campaign.languages import LANGUAGES, font_stack
+from generator.planning.plan import plan
 from generator.preflight import preflight
-from generator.schema import CampaignError, load_campaign
-from generator.schema.characters import character_problem
 from generator.typeset.fonts import missing_characters, stack_charset
 
 SECOND_LANGUAGES = sorted(code for code in LANGUAGES if code != "lo")

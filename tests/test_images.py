@@ -8,9 +8,10 @@ import pytest
 from PIL import Image
 
 from conftest import PROJECT, SMALL_TOURIST_CAMPAIGN
-from generator.build import build_campaign
-from generator.formats import BLEED_MM, VIEWING_DISTANCE_M
-from generator.images import (
+from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
+from generator.planning.formats import BLEED_MM, VIEWING_DISTANCE_M
+from generator.render.images import (
     GOOD_PPI,
     MIN_PPI,
     PlacedImage,
@@ -20,7 +21,6 @@ from generator.images import (
     image_pixels,
     wanted_ppi,
 )
-from generator.schema import load_campaign
 
 ILLUSTRATION = PROJECT / "assets" / "illustrations" / "mekong-evening.png"
 # Width of the tourist poster's illustration on A3: the page and its bleed.

@@ -13,10 +13,10 @@ from pathlib import Path
 import pikepdf
 
 from conftest import SMALL_CAMPAIGN
-from generator.build import build_campaign
-from generator.output import read_manifest
-from generator.plan import plan
-from generator.schema import load_campaign
+from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
+from generator.output.files import read_manifest
+from generator.planning.plan import plan
 
 TWO_PLACEMENTS = SMALL_CAMPAIGN.replace(
     "      - {size: A4, quantity: 3}\n",
@@ -67,7 +67,7 @@ def test_unchanged_rebuild_skips_every_poster_without_importing_weasyprint(proje
 
     script = (
         "import sys; from pathlib import Path;"
-        "from generator.build import build_campaign; from generator.schema import load_campaign;"
+        "from generator.build.campaign import build_campaign; from generator.campaign import load_campaign;"
         f"r = build_campaign(load_campaign(Path({str(path)!r}), Path({str(project)!r})),"
         f" Path({str(project)!r}), Path({str(out)!r}), jobs=1);"
         "print(sum(x.unchanged for x in r.results), len(r.results), 'weasyprint' in sys.modules)"
@@ -171,18 +171,18 @@ def test_a_poster_has_the_same_bytes_built_with_its_family_or_alone(project, tmp
     # languages and contacts): the A2, the largest, is fitted first and its scales
     # are where the A4's fitting starts. Built alone, the A4 must start from the
     # same scales, or its bytes would depend on the --only filter.
-    import generator.build
+    import generator.build.schedule
 
     path = write(project, FAMILY)
     together = build_campaign(load_campaign(path, project), project, tmp_path / "all", jobs=1)
     seeds = []
-    seed_fits = generator.build.seed_fits
+    seed_fits = generator.build.schedule.seed_fits
 
     def spy(seed, *args):
         seeds.append(seed.name)
         return seed_fits(seed, *args)
 
-    monkeypatch.setattr(generator.build, "seed_fits", spy)
+    monkeypatch.setattr(generator.build.schedule, "seed_fits", spy)
     alone = build_campaign(
         load_campaign(path, project), project, tmp_path / "alone", only=["A4"], jobs=1
     )

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, SMALL_CAMPAIGN, _guard, poster_pdfs
-from generator.output import LOCK, build_lock, read_manifest, sha256
-from generator.workers import worker_pool
+from generator.build.workers import worker_pool
+from generator.output.files import LOCK, build_lock, read_manifest, sha256
 
 PLACEMENT = """\
   - id: crossing-{i}

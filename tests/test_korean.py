@@ -11,12 +11,12 @@ import pytest
 from weasyprint.formatting_structure import boxes
 
 from conftest import TOURIST_SAMPLE, squeeze
-from generator.languages import LANGUAGES, font_stack
-from generator.pdf import font_config, weasyprint
+from generator.campaign import load_campaign
+from generator.campaign.languages import LANGUAGES, font_stack
 from generator.preflight import extract_text
-from generator.schema import load_campaign
-from generator.templating import _with_breaks
+from generator.render.templating import _with_breaks
 from generator.typeset.fonts import check_coverage, missing_characters
+from generator.typeset.pdf import font_config, weasyprint
 from generator.typeset.segment import WORD_JOINER, keep_words
 
 SENTENCE = "아동 성착취로부터 아이들을 함께 지켜 주세요 구걸하는 아이에게 돈이나 선물을 주지 마세요"

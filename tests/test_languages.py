@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.languages import (
+from generator.campaign import CampaignError
+from generator.campaign.languages import (
     LANGUAGES,
     Declaration,
     LanguageError,
@@ -15,8 +16,7 @@ from generator.languages import (
     font_package,
     resolve,
 )
-from generator.schema import CampaignError
-from generator.schema.loader import parse_campaign
+from generator.campaign.loader import parse_campaign
 from generator.typeset.fonts import exemplar_characters, language_font_problem
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -210,7 +210,7 @@ def test_right_to_left_language_in_a_campaign_is_one_clear_error():
 
 
 def test_text_in_the_wrong_script_for_a_new_language_is_refused():
-    from generator.content import script_problem
+    from generator.campaign.content import script_problem
 
     assert script_problem("Защитим детей", "ru") is None
     assert "Thai" in script_problem("ทำงาน", "ru")
@@ -221,8 +221,8 @@ def test_text_in_the_wrong_script_for_a_new_language_is_refused():
 
 
 def test_doctor_lists_every_script_with_its_fonts():
+    from generator.campaign.languages import SCRIPTS
     from generator.doctor import run_checks
-    from generator.languages import SCRIPTS
 
     checks = {check.name: check for check in run_checks()}
     for script in SCRIPTS.values():
@@ -250,8 +250,8 @@ def test_po_round_trip_and_wrong_script_refused_for_hmong(project):
     script is refused at import as for the built-in languages."""
     import shutil
 
-    from generator.schema import load_campaign
-    from generator.strings import StringsError, export_strings, import_strings
+    from generator.campaign import load_campaign
+    from generator.campaign.strings import StringsError, export_strings, import_strings
 
     sample = project / "campaigns" / "laos-border-crossings.yaml"
     shutil.copy(PROJECT / "campaigns" / sample.name, sample)
@@ -271,8 +271,8 @@ def test_a_script_declared_by_the_campaign_is_rendered_with_its_fonts_and_reads_
     """Hindi (Devanagari, no fonts in the script table) declared with a font stack:
     the renderer gets the declared font, and its text reads back from the PDF."""
     from conftest import font_families, network_blocked
-    from generator.build import build_campaign
-    from generator.schema import load_campaign
+    from generator.build.campaign import build_campaign
+    from generator.campaign import load_campaign
 
     declared = "languages:\n  hi: {fonts: [Noto Sans Devanagari, Noto Sans]}\n"
     text = campaign_text(

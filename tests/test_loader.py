@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PROJECT, SMALL_CAMPAIGN
+from generator.campaign import CampaignError, Problem, json_schema, load_campaign
+from generator.campaign.loader import format_loc
 from generator.cli import main
-from generator.schema import CampaignError, Problem, json_schema, load_campaign
-from generator.schema.loader import format_loc
 
 SAMPLE = PROJECT / "campaigns" / "laos-border-crossings.yaml"
 

@@ -11,14 +11,14 @@ from click.testing import CliRunner
 from PIL import Image
 
 from conftest import SMALL_CAMPAIGN, poster_pdfs
-from generator import prepress
-from generator.build import build_campaign
+from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
 from generator.cli import EXIT_OK, EXIT_POSTERS_FAILED, main
-from generator.colours import DEFAULT_PALETTE, contrast_ratio, palette_css
-from generator.formats import PaperFormat
+from generator.planning.formats import PaperFormat
 from generator.preflight import detect, preflight
-from generator.profiles import PROFILES, ProfileError, find_icc
-from generator.schema import load_campaign
+from generator.prepress import prepress
+from generator.prepress.colours import DEFAULT_PALETTE, contrast_ratio, palette_css
+from generator.prepress.profiles import PROFILES, ProfileError, find_icc
 
 PRESS = (
     "print: {profile: press, icc: default_cmyk.icc, date: 2026-11-23, allow_placeholders: true}\n"
@@ -232,9 +232,9 @@ def test_text_short_of_the_safe_area_is_never_summarised_as_ok():
     below the safe area, the check is a warning or an error, and never "ok"."""
     import weasyprint
 
-    from generator.formats import SAFE_MARGIN_MM
-    from generator.pdfium_access import open_pdf
+    from generator.planning.formats import SAFE_MARGIN_MM
     from generator.preflight.drawing import _check_text_positions
+    from generator.preflight.pdfium_access import open_pdf
     from generator.preflight.report import PreflightReport
 
     statuses = set()

@@ -17,22 +17,21 @@ import pytest
 
 from conftest import (
     PROJECT,
-    PT_PER_MM,
     SMALL_CAMPAIGN,
     chars_outside_trim,
     make_project,
     network_blocked,
     review_campaign,
 )
-from generator.build import build_campaign
-from generator.formats import BLEED_MM, PaperFormat
-from generator.inputs import job_key, templates_digest
-from generator.pdf import font_config
-from generator.plan import plan
+from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
+from generator.planning.formats import BLEED_MM, PT_PER_MM, PaperFormat
+from generator.planning.inputs import job_key, templates_digest
+from generator.planning.plan import plan
 from generator.preflight import preflight
-from generator.prepress import MARK_LENGTH_MM, MARK_OFFSET_MM, SHEET_MARGIN_MM, prepress
-from generator.profiles import PROFILES, find_icc, resolve_print
-from generator.schema import load_campaign
+from generator.prepress.prepress import MARK_LENGTH_MM, MARK_OFFSET_MM, SHEET_MARGIN_MM, prepress
+from generator.prepress.profiles import PROFILES, find_icc, resolve_print
+from generator.typeset.pdf import font_config
 
 PRESS = (
     "print: {profile: press, icc: default_cmyk.icc, date: 2026-11-23, allow_placeholders: true}\n"
@@ -342,7 +341,7 @@ def test_marks_boxes_and_preflight_on_every_page_of_a_two_sided_pdf(project):
     path.write_text(SMALL_CAMPAIGN + PRESS, encoding="utf-8")
     setup = resolve_print(load_campaign(path, project).campaign, project)
     paper = PaperFormat("A5", "portrait")
-    import weasyprint  # after generator.pdf, which points fontconfig at the project's fonts
+    import weasyprint  # after generator.typeset.pdf, which points fontconfig at the project's fonts
 
     rendered = weasyprint.HTML(string=TWO_PAGES).render(font_config=font_config()).write_pdf()
     prepared = prepress(rendered, paper, setup).pdf

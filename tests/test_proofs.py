@@ -18,17 +18,16 @@ import pytest
 from PIL import Image
 
 from conftest import PROJECT, SMALL_CAMPAIGN
-from generator.build import build_campaign
-from generator.output import read_manifest
-from generator.proofs import (
-    ORDER_HEADER,
+from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
+from generator.output.files import read_manifest
+from generator.output.print_order import ORDER_HEADER, write_order_sheet
+from generator.output.proofs import (
     paper_format,
     preflight_status,
-    write_order_sheet,
     write_previews,
     write_proof_sheet,
 )
-from generator.schema import load_campaign
 
 A4_FILE = "test-crossing_border-sign_A4_lo-en_DRAFT.pdf"
 A3L_FILE = "test-crossing_border-sign_A3-landscape_lo-en_DRAFT.pdf"
@@ -260,6 +259,8 @@ def test_preflight_status_labels():
 
 
 def test_order_sheet_lists_files_sizes_with_bleed_and_totals(folder, manifest):
+    for entry in manifest["posters"]:
+        entry["draft"] = False  # final posters carry their quantities
     path = write_order_sheet(folder, manifest)
     assert path == folder / "print-order.csv"
     with path.open(encoding="utf-8", newline="") as file:
@@ -313,7 +314,7 @@ LONG_NAME = (
 
 def card_boxes_pt() -> list[tuple[float, float, float, float]]:
     """Each card's rectangle (left, bottom, right, top) in PDF points, as proofs draws them."""
-    from generator import proofs
+    from generator.output import proofs
 
     mm = 72 / 25.4
     boxes = []
@@ -389,7 +390,7 @@ def test_a_long_review_note_is_printed_whole(built, folder, manifest):
 
 
 def test_the_sheet_embeds_the_workers_thumbnails_unless_they_are_stale(built, folder, manifest):
-    from generator.proofs import thumbnail_path
+    from generator.output.proofs import thumbnail_path
 
     project, _ = built
     made = thumbnail_path(folder, A4_FILE)
@@ -417,13 +418,13 @@ def test_the_sheet_embeds_the_workers_thumbnails_unless_they_are_stale(built, fo
 def test_a_sheet_drawn_in_several_batches_is_one_pdf_with_every_page(
     built, folder, manifest, monkeypatch
 ):
-    import generator.proofs
+    import generator.output.proofs
 
     project, _ = built
     sheet = {**manifest, "posters": manifest["posters"] * 7}  # 14 posters: 3 pages
     whole = folder / "whole.pdf"
     shutil.copy(write_proof_sheet(folder, sheet, project), whole)  # in one batch
-    monkeypatch.setattr(generator.proofs, "PAGES_PER_BATCH", 1)
+    monkeypatch.setattr(generator.output.proofs, "PAGES_PER_BATCH", 1)
     path = write_proof_sheet(folder, sheet, project)
     texts = [squeeze(text) for text in page_texts(path)]
     assert texts == [squeeze(text) for text in page_texts(whole)]

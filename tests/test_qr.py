@@ -11,9 +11,10 @@ import pytest
 import zxingcpp
 
 from conftest import SMALL_TOURIST_CAMPAIGN
-from generator.build import build_campaign
-from generator.formats import PaperFormat
-from generator.qr import (
+from generator.build.campaign import build_campaign
+from generator.campaign import CampaignError, Contact, load_campaign
+from generator.planning.formats import PaperFormat
+from generator.render.qr import (
     MIN_SYMBOL_MM,
     QUIET_ZONE_MODULES,
     QrError,
@@ -21,7 +22,6 @@ from generator.qr import (
     make_qr,
     tel_uri,
 )
-from generator.schema import CampaignError, Contact, load_campaign
 
 
 def campaign_text(contact: str = "la-1191") -> str:

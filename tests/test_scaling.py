@@ -6,13 +6,13 @@ from __future__ import annotations
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 
-import generator.build
-import generator.content
-import generator.plan
-import generator.workers
+import generator.build.campaign
+import generator.build.workers
+import generator.campaign.content
+import generator.planning.plan
 from conftest import SMALL_CAMPAIGN, poster_pdfs
-from generator.build import build_campaign
-from generator.schema import load_campaign
+from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
 
 PLACEMENT = """\
   - id: crossing-{n}
@@ -34,15 +34,15 @@ def campaign_with(project, placements: int):
 def test_a_plan_makes_the_campaigns_texts_once(project, monkeypatch):
     loaded = campaign_with(project, 40)
     made = []
-    real = generator.content.campaign_texts
+    real = generator.campaign.content.campaign_texts
 
     def counting(campaign):
         made.append(campaign)
         return real(campaign)
 
-    monkeypatch.setattr(generator.plan, "campaign_texts", counting)
-    monkeypatch.setattr(generator.content, "campaign_texts", counting)
-    jobs = generator.plan.plan(loaded.campaign)
+    monkeypatch.setattr(generator.planning.plan, "campaign_texts", counting)
+    monkeypatch.setattr(generator.campaign.content, "campaign_texts", counting)
+    jobs = generator.planning.plan.plan(loaded.campaign)
     assert len(jobs) == 41
     assert len(made) == 1
 
@@ -59,7 +59,7 @@ def test_a_posters_call_to_a_pool_worker_does_not_carry_the_campaign(
             sent.append(len(pickle.dumps((fn, args, kwargs))))
             return super().submit(fn, *args, **kwargs)
 
-    monkeypatch.setattr(generator.workers, "ProcessPoolExecutor", Measuring)  # worker_pool
+    monkeypatch.setattr(generator.build.workers, "ProcessPoolExecutor", Measuring)  # worker_pool
     result = build_campaign(loaded, project, tmp_path / "out", jobs=2)
     assert not result.failed, [r.error for r in result.failed]
     assert len(poster_pdfs(result.folder)) == 3 and len(sent) == 3

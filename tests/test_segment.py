@@ -7,7 +7,7 @@ import unicodedata
 import icu
 import pytest
 
-from generator.languages import LANGUAGES
+from generator.campaign.languages import LANGUAGES
 from generator.typeset.segment import WORD_JOINER, ZWSP, insert_breaks, words
 
 # (language, sentence without spaces, words ICU's dictionary must find in it)
@@ -189,7 +189,7 @@ def test_no_break_after_a_prefix_or_inside_a_listed_compound(lang, text, kept):
 
 
 def test_japanese_breaks_between_phrases_not_before_small_kana_or_punctuation():
-    from generator.languages import LANGUAGES as REGISTRY
+    from generator.campaign.languages import LANGUAGES as REGISTRY
 
     locale = REGISTRY["ja"].icu_locale
     assert REGISTRY["ja"].segment

@@ -1,4 +1,4 @@
-"""Social-media cards (generator/social.py, templates/social): real renders, read back.
+"""Social-media cards (generator/render/social.py, templates/social): real renders, read back.
 
 The border sample's card design is rendered in every screen format for
 Vientiane (Lao + Thai) and Boten (Lao + Chinese); then the sample's own cards
@@ -25,12 +25,12 @@ from conftest import (
     review_campaign,
     squeeze,
 )
-from generator.build import build_campaign
-from generator.formats import PIXEL_SIZES, PaperFormat
-from generator.plan import plan
+from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
+from generator.planning.formats import PIXEL_SIZES, PaperFormat
+from generator.planning.plan import plan
 from generator.preflight import extract_text
-from generator.schema import load_campaign
-from generator.social import MAX_BYTES, render_card, tel_link
+from generator.render.social import MAX_BYTES, render_card, tel_link
 
 SAMPLE = PROJECT / "campaigns" / "laos-border-crossings.yaml"
 SAMPLE_CARDS = "formats: [{size: square, quantity: 1}, {size: story, quantity: 1}]"
@@ -250,7 +250,7 @@ def test_reviewed_card_loses_its_mark_and_its_draft_files(built):
 
 
 def test_validate_layout_lays_cards_out_as_build_does():
-    from generator.layout_check import check_layout
+    from generator.typeset.layout_check import check_layout
 
     loaded = load_campaign(SAMPLE, PROJECT)
     assert check_layout(loaded, PROJECT, only=["boten-mohan_social-card_square_*"]) == []
@@ -263,7 +263,7 @@ def test_card_colour_profile_is_the_same_bytes_in_every_build():
 
     from PIL import ImageCms
 
-    from generator.social import srgb_profile
+    from generator.render.social import srgb_profile
 
     profile = srgb_profile()
     assert struct.unpack(">6H", profile[24:36]) == (2026, 1, 1, 0, 0, 0)

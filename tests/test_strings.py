@@ -16,10 +16,10 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
 from conftest import PROJECT, SMALL_CAMPAIGN, review_po
+from generator.campaign import load_campaign
+from generator.campaign.content import campaign_texts, short_hash, text_state
+from generator.campaign.strings import StringsError, export_strings, import_strings
 from generator.cli import EXIT_INVALID, EXIT_OK, main
-from generator.content import campaign_texts, short_hash, text_state
-from generator.schema import load_campaign
-from generator.strings import StringsError, export_strings, import_strings
 
 SAMPLE = PROJECT / "campaigns" / "laos-border-crossings.yaml"
 TARGETS = ("lo", "th", "vi", "zh-Hans", "my", "km")

@@ -1,4 +1,4 @@
-"""Stylesheets parsed once per process (generator.pdf.cached_stylesheet): reused, never stale,
+"""Stylesheets parsed once per process (generator.typeset.pdf.cached_stylesheet): reused, never stale,
 and no way around the fetcher's refusals."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import pytest
 import weasyprint
 import weasyprint.css
 
-import generator.pdf
+import generator.typeset.pdf
 from conftest import SMALL_CAMPAIGN, poster_pdfs
-from generator.build import build_campaign
-from generator.schema import load_campaign
+from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
 
 FILE = "test-crossing_border-sign_A4_lo-en_DRAFT.pdf"
 
@@ -29,7 +29,7 @@ def parses(monkeypatch) -> list:
         return real(**options)
 
     monkeypatch.setattr(weasyprint, "CSS", counting)
-    monkeypatch.setattr(generator.pdf, "_STYLESHEETS", {})
+    monkeypatch.setattr(generator.typeset.pdf, "_STYLESHEETS", {})
     return found
 
 
@@ -40,7 +40,7 @@ def build(project: Path, out: Path):
 
 
 def test_the_cache_stands_in_where_weasyprint_finds_a_documents_stylesheets():
-    assert weasyprint.css.CSS is generator.pdf.cached_stylesheet
+    assert weasyprint.css.CSS is generator.typeset.pdf.cached_stylesheet
 
 
 def test_a_second_build_parses_no_stylesheet_and_gives_the_same_bytes(project, tmp_path, parses):
@@ -56,7 +56,7 @@ def test_a_second_build_parses_no_stylesheet_and_gives_the_same_bytes(project, t
 
 
 def test_a_cached_build_makes_what_an_uncached_one_makes(project, tmp_path, monkeypatch):
-    monkeypatch.setattr(generator.pdf, "_STYLESHEETS", {})
+    monkeypatch.setattr(generator.typeset.pdf, "_STYLESHEETS", {})
     build(project, tmp_path / "warm")
     cached = build(project, tmp_path / "cached")
     monkeypatch.setattr(weasyprint.css, "CSS", weasyprint.CSS)  # WeasyPrint as it comes
@@ -86,17 +86,17 @@ def test_a_refused_import_fails_every_poster_not_only_the_first(project, tmp_pat
 
 
 def test_sheets_that_speak_for_the_whole_document_are_not_cached(monkeypatch):
-    monkeypatch.setattr(generator.pdf, "_STYLESHEETS", {})
-    fetcher = generator.pdf.ProjectURLFetcher(Path("."))
+    monkeypatch.setattr(generator.typeset.pdf, "_STYLESHEETS", {})
+    fetcher = generator.typeset.pdf.ProjectURLFetcher(Path("."))
     common = dict(url_fetcher=fetcher, media_type="print", font_config=None)
     layered = "@layer base { p { color: red } }"
     counted = "@counter-style thumbs { system: cyclic; symbols: x; }"
     for source in (layered, counted):
         options = dict(common, string=source, counter_style={}, layers=[], page_rules=[])
-        generator.pdf.cached_stylesheet(**options)
-    assert generator.pdf._STYLESHEETS == {}
-    generator.pdf.cached_stylesheet(string="p { color: red }", counter_style={}, **common)
-    assert len(generator.pdf._STYLESHEETS) == 1
+        generator.typeset.pdf.cached_stylesheet(**options)
+    assert generator.typeset.pdf._STYLESHEETS == {}
+    generator.typeset.pdf.cached_stylesheet(string="p { color: red }", counter_style={}, **common)
+    assert len(generator.typeset.pdf._STYLESHEETS) == 1
 
 
 def test_a_refused_linked_stylesheet_fails_every_poster(project, tmp_path):

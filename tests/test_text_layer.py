@@ -6,6 +6,9 @@ back with poppler (pdftotext) and PDFium: each must be found verbatim by both.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import tomllib
 from html import escape
@@ -16,11 +19,11 @@ import pytest
 import weasyprint.draw
 import weasyprint.draw.text
 
-from generator import actualtext
-from generator.formats import PaperFormat
-from generator.pdf import font_config, weasyprint
+from generator.planning.formats import PaperFormat
 from generator.preflight import preflight
 from generator.preflight.text_layer import pdfium_text, poppler_text, squeezed, unreadable_texts
+from generator.typeset import actualtext
+from generator.typeset.pdf import font_config, weasyprint
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -216,13 +219,15 @@ def test_every_text_of_every_sample_poster_reads_back_verbatim(tmp_path):
     """Each placement and design of both sample campaigns, in its smallest format (the
     texts are the same in every format; the smallest breaks them into the most lines),
     built as `make posters` builds it: preflight reads every printed text back with
-    poppler and PDFium, and the poster fails if one does not read back."""
+    poppler and PDFium, and the poster fails if one does not read back. Every file the
+    build writes must have the bytes recorded in tests/data/sample-hashes.json."""
     from conftest import network_blocked
-    from generator.build import build_campaign
-    from generator.plan import plan
-    from generator.schema import load_campaign
+    from generator.build.campaign import build_campaign
+    from generator.campaign import load_campaign
+    from generator.planning.plan import plan
 
     checked = 0
+    built: dict[str, str] = {}
     for name in ("laos-border-crossings.yaml", "laos-tourist-child-protection.yaml"):
         loaded = load_campaign(PROJECT / "campaigns" / name, PROJECT)
         smallest: dict[tuple[str, str], object] = {}
@@ -243,7 +248,51 @@ def test_every_text_of_every_sample_poster_reads_back_verbatim(tmp_path):
             read, _, total = layer["summary"].partition(" texts read back")[0].partition(" of ")
             assert layer["status"] == "ok" and read == total and int(total) >= 20, layer
             checked += int(total)
+        built |= built_files(tmp_path / loaded.campaign.id)
     assert checked > 1500
+    same_bytes_as_recorded(built)
+
+
+# --- the same bytes as recorded ------------------------------------------------------
+#
+# The build above is also the record of what the samples print: the sha256 of every file
+# it writes (PDFs, previews, thumbnails, proof sheet, print order, manifest) is compared
+# with tests/data/sample-hashes.json. A change meant to change the print records the new
+# hashes with `make sample-hashes`; any other change must leave every byte as it was.
+
+SAMPLE_HASHES = PROJECT / "tests" / "data" / "sample-hashes.json"
+NOT_RECORDED = {".build.lock"}  # a lock, not a result
+
+
+def built_files(folder: Path) -> dict[str, str]:
+    return {
+        f"{folder.name}/{path.relative_to(folder).as_posix()}": hashlib.sha256(
+            path.read_bytes()
+        ).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name not in NOT_RECORDED
+    }
+
+
+def same_bytes_as_recorded(built: dict[str, str]) -> None:
+    if os.environ.get("RECORD_SAMPLE_HASHES"):
+        SAMPLE_HASHES.parent.mkdir(exist_ok=True)
+        SAMPLE_HASHES.write_text(json.dumps(built, indent=1, sort_keys=True) + "\n")
+        return
+    recorded = json.loads(SAMPLE_HASHES.read_text())
+    differ = sorted(
+        name for name in built.keys() & recorded.keys() if built[name] != recorded[name]
+    )
+    new = sorted(built.keys() - recorded.keys())
+    gone = sorted(recorded.keys() - built.keys())
+    assert not (differ or new or gone), (
+        "the sample builds are not the bytes recorded in tests/data/sample-hashes.json:\n"
+        + "".join(f"  differs: {name}\n" for name in differ)
+        + "".join(f"  not recorded: {name}\n" for name in new)
+        + "".join(f"  no longer built: {name}\n" for name in gone)
+        + "If the change is meant to change what the samples print, record the new "
+        "hashes with `make sample-hashes` and say so in the commit."
+    )
 
 
 def test_only_the_texts_the_layout_drew_are_checked():
@@ -261,7 +310,7 @@ def test_only_the_texts_the_layout_drew_are_checked():
 
 def test_the_hook_changes_the_text_layer_not_the_ink():
     """Pages drawn with and without the spans rasterise to the same pixels."""
-    from generator.pdfium_access import open_pdf
+    from generator.preflight.pdfium_access import open_pdf
 
     def pixels(pdf: bytes) -> bytes:
         with open_pdf(pdf) as document:

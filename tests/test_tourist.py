@@ -16,10 +16,10 @@ from conftest import (
     font_families,
     squeeze,
 )
-from generator.inputs import job_key, templates_digest
-from generator.plan import plan
+from generator.campaign import CampaignError, load_campaign
+from generator.planning.inputs import job_key, templates_digest
+from generator.planning.plan import plan
 from generator.preflight import extract_text
-from generator.schema import CampaignError, load_campaign
 
 BORDER_SAMPLE = PROJECT / "campaigns" / "laos-border-crossings.yaml"
 AREAS = {

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, make_project, review_po
-from generator.print_order import read_order_sheet
+from generator.output.print_order import read_order_sheet
 
 TUTORIAL = PROJECT / "docs" / "tutorial.md"
 STEP = re.compile(r"(?:<!-- ([^\n]*?) -->\n)?```(\w+)\n(.*?)```", re.S)

@@ -22,8 +22,8 @@ from starlette.testclient import TestClient
 from test_hostile import CORPUS, GENERATORS, SVG, read_case
 
 from conftest import SMALL_CAMPAIGN, review_campaign
-from generator.schema import load_campaign
-from generator.strings import export_strings, import_strings
+from generator.campaign import load_campaign
+from generator.campaign.strings import export_strings, import_strings
 from generator.workspace.app import create_app
 from generator.workspace.edits import change_text
 from generator.workspace.security import Settings
@@ -960,7 +960,7 @@ def test_a_save_on_a_full_disk_is_refused_with_the_path_and_what_to_do(
     import os
     import tempfile
 
-    import generator.campaign_files
+    import generator.campaign.files
     from generator.workspace.app import attempt
 
     def full(*args, **kwargs):
@@ -968,11 +968,11 @@ def test_a_save_on_a_full_disk_is_refused_with_the_path_and_what_to_do(
 
     before = campaign_file.read_bytes()
     entry = workspace.get("small")
-    monkeypatch.setattr(generator.campaign_files.tempfile, "mkstemp", full)
+    monkeypatch.setattr(generator.campaign.files.tempfile, "mkstemp", full)
     done, problems, conflict, status = attempt(
         lambda: change_text(workspace, entry, "headline", "en", entry.sha256, value="Go safely")
     )
-    monkeypatch.setattr(generator.campaign_files.tempfile, "mkstemp", tempfile.mkstemp)
+    monkeypatch.setattr(generator.campaign.files.tempfile, "mkstemp", tempfile.mkstemp)
     assert status == 422 and not conflict and done is None
     assert "No space left on device; the disk is full" in problems[0]
     assert str(campaign_file.parent) in problems[0]

@@ -23,10 +23,10 @@ from collections.abc import Mapping
 
 import pikepdf
 
-from ..formats import PAPER_SIZES_MM, PaperFormat
-from ..pdfium_access import open_pdf
-from ..profiles import PROFILES, PrintProfile
+from ..planning.formats import PAPER_SIZES_MM, PaperFormat
+from ..prepress.profiles import PROFILES, PrintProfile
 from .drawing import check_drawing
+from .pdfium_access import open_pdf
 from .report import Check, PreflightReport
 from .structure import (
     check_boxes,

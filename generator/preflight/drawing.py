@@ -17,13 +17,12 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from ..colours import contrast_ratio
-from ..formats import CAP_HEIGHT_EM, SAFE_MARGIN_MM, PaperFormat
-from ..images import wanted_ppi
-from ..pdfium_access import open_pdf
+from ..planning.formats import CAP_HEIGHT_EM, PT_PER_MM, SAFE_MARGIN_MM, PaperFormat
+from ..prepress.colours import contrast_ratio
+from ..render.images import wanted_ppi
+from .pdfium_access import open_pdf
 from .report import PreflightReport
 
-PT_PER_MM = 72 / 25.4
 TOLERANCE_PT = 0.5
 CONTRAST_MIN = 4.5  # any text (WCAG AA): below it, an error
 CONTRAST_BODY = 7.0  # body text on signs (WCAG AAA, by analogy): below it, a warning

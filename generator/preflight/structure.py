@@ -8,12 +8,11 @@ import re
 import pikepdf
 from pikepdf import Name
 
-from ..formats import BLEED_MM, PaperFormat
-from ..pdfwalk import colour_space_family, walk
-from ..profiles import PrintProfile
+from ..planning.formats import BLEED_MM, PT_PER_MM, PaperFormat
+from ..prepress.pdfwalk import colour_space_family, walk
+from ..prepress.profiles import PrintProfile
 from .report import PreflightReport
 
-PT_PER_MM = 72 / 25.4
 TOLERANCE_PT = 0.5
 TRIM_TOLERANCE_MM = 0.2
 OPERATOR_FAMILY = {"rg": "RGB", "RG": "RGB", "k": "CMYK", "K": "CMYK", "g": "Gray", "G": "Gray"}

@@ -19,7 +19,7 @@ import subprocess
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from ..pdfium_access import open_pdf
+from .pdfium_access import open_pdf
 from .report import PreflightReport
 
 CHECK = "text layer"

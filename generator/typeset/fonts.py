@@ -1,6 +1,6 @@
 """The renderer's fonts: only the declared ones, and a coverage check before rendering.
 
-Font families are declared in ``generator.languages``. They are found through
+Font families are declared in ``generator.campaign.languages``. They are found through
 the system's fontconfig once, and the renderer is then given a private
 fontconfig configuration that holds exactly those files: a build does not
 change because someone installed another font, and Pango cannot quietly fall
@@ -25,7 +25,7 @@ from pathlib import Path
 import icu
 from fontTools.ttLib import TTFont
 
-from ..languages import (
+from ..campaign.languages import (
     LANGUAGES,
     Language,
     all_font_families,
@@ -33,12 +33,13 @@ from ..languages import (
     font_package,
     font_stack,
 )
+from ..errors import PosterFailure
 
 # Characters drawn as nothing, which no font needs to have.
 _INVISIBLE_CATEGORIES = {"Cf", "Zl", "Zp"}
 
 
-class FontError(Exception):
+class FontError(PosterFailure):
     """A declared font is missing, or a text has a character no font of its stack covers."""
 
     field: tuple | None = None  # the campaign field at fault, set where the text is known

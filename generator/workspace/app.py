@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..content import (
+from ..campaign.content import (
     MISSING,
     budget,
     campaign_texts,
@@ -38,9 +38,9 @@ from ..content import (
     text_state,
     text_width,
 )
-from ..languages import LANGUAGES
-from ..output import read_manifest
-from ..plan import DRAFT_SUFFIX, PosterJob
+from ..campaign.languages import LANGUAGES
+from ..output.files import read_manifest
+from ..planning.plan import DRAFT_SUFFIX, PosterJob
 from . import builds as builds_module
 from .builds import Builds, NotReady
 from .edits import (
@@ -363,7 +363,7 @@ class App:
         return response
 
     def poster_text_ids(self, entry: CampaignFile, job: PosterJob) -> list[str]:
-        placement = next(p for p in entry.campaign.placements if p.id == job.placement_id)
+        placement = entry.campaign.placement(job.placement_id)
         return poster_text_ids(entry.campaign, placement, job.design_id)
 
     # --- review ----------------------------------------------------------------------

@@ -23,9 +23,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..output import read_manifest
-from ..print_order import write_order_sheet
-from ..proofs import ORDER_SHEET, PROOF_SHEET, preview_paths, write_proof_sheet
+from ..output.files import read_manifest
+from ..output.print_order import write_order_sheet
+from ..output.proofs import ORDER_SHEET, PROOF_SHEET, preview_paths, write_proof_sheet
 from .state import CampaignFile, Workspace
 
 TOTAL = re.compile(r": (\d+) posters$")
@@ -111,10 +111,10 @@ class NotReady(Exception):
 def current_keys(ws: Workspace, entry: CampaignFile, jobs: list | None = None) -> dict[str, str]:
     """The input key a build of the campaign as it is now gives each poster (of ``jobs``,
     or all), by file name: the same as ``poster build`` keeps in the manifest."""
-    from ..build import _input_keys
-    from ..inputs import templates_digest
-    from ..plan import fit_seeds
-    from ..profiles import ProfileError, resolve_print
+    from ..build.campaign import input_keys
+    from ..planning.inputs import templates_digest
+    from ..planning.plan import fit_seeds
+    from ..prepress.profiles import ProfileError, resolve_print
 
     campaign = entry.campaign
     every = entry.jobs()
@@ -122,7 +122,7 @@ def current_keys(ws: Workspace, entry: CampaignFile, jobs: list | None = None) -
         setup = resolve_print(campaign, ws.project)
     except ProfileError as error:
         raise NotReady(f"print profile: {error}") from None
-    return _input_keys(jobs or every, fit_seeds(every, campaign), campaign, ws.project,
+    return input_keys(jobs or every, fit_seeds(every, campaign), campaign, ws.project,
                        templates_digest(ws.project), setup)  # fmt: skip
 
 

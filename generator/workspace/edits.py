@@ -14,18 +14,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from ..campaign_files import (
+from ..campaign import CampaignError
+from ..campaign.characters import character_problem
+from ..campaign.content import campaign_texts
+from ..campaign.files import (
     CampaignFileChanged,
     CampaignWriteError,
     text_sha256,
     write_campaign_text,
 )
-from ..content import campaign_texts
-from ..languages import LANGUAGES
-from ..schema import CampaignError
-from ..schema.characters import character_problem
-from ..schema.loader import decode_campaign, field_location, parse_campaign
-from ..strings import TextEdit, edit_problems, edited_campaign, round_trip_edit, text_change
+from ..campaign.languages import LANGUAGES
+from ..campaign.loader import decode_campaign, field_location, parse_campaign
+from ..campaign.strings import (
+    TextEdit,
+    edit_problems,
+    edited_campaign,
+    round_trip_edit,
+    text_change,
+)
 from .state import CampaignFile, Workspace
 
 MAX_NAME = 200

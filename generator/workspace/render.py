@@ -29,12 +29,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..content import campaign_texts
-from ..inputs import job_key, templates_digest
-from ..layout import describe_fits
-from ..plan import PosterJob
-from ..profiles import resolve_print
-from ..schema import LoadedCampaign
+from ..campaign import LoadedCampaign
+from ..campaign.content import campaign_texts
+from ..errors import PosterFailure
+from ..planning.inputs import job_key, templates_digest
+from ..planning.plan import PosterJob
+from ..prepress.profiles import resolve_print
+from ..typeset.layout import describe_fits
 
 LOGGER = logging.getLogger(__name__)
 
@@ -205,7 +206,7 @@ def _reset_worker() -> None:
 
 
 def _load_fonts() -> None:
-    from ..pdf import font_config
+    from ..typeset.pdf import font_config
 
     font_config()
 
@@ -221,14 +222,14 @@ def draw_preview(
     """In the render process: the poster laid out, prepared and drawn, or why it cannot be."""
     from jinja2 import TemplateError
 
-    from ..build import PosterResult, _locating, _template_frame
-    from ..limits import LIMIT_ERRORS, Limits, poster_limits
-    from ..pdf import PosterError, render_poster
-    from ..prepress import PrepressError, prepress
-    from ..qr import QrError
-    from ..social import context_type
-    from ..templating import TemplateMetadataError, template_pages
-    from ..typeset.fonts import FontError
+    from ..build.campaign import locating
+    from ..build.limits import LIMIT_ERRORS, Limits, poster_limits
+    from ..build.poster import template_frame
+    from ..build.results import PosterResult
+    from ..prepress.prepress import prepress
+    from ..render.social import context_type
+    from ..render.templating import template_pages
+    from ..typeset.pdf import render_poster
 
     started = time.monotonic()
     campaign = loaded.campaign
@@ -249,13 +250,13 @@ def draw_preview(
             preview.warnings = describe_fits(rendered.fits) + list(prepared.notes)
     except LIMIT_ERRORS as error:
         preview.error = limits.describe(error)
-    except (PosterError, FontError, PrepressError, TemplateMetadataError, QrError) as error:
+    except PosterFailure as error:
         # Located like the build's message: file:line:column: field: what.
-        result = PosterResult(job, False, error=str(error), field=getattr(error, "field", None))
-        _locating(loaded, lambda r: None)(result)
+        result = PosterResult(job, False, error=str(error), field=error.field)
+        locating(loaded, lambda r: None)(result)
         preview.error = result.error
     except TemplateError as error:
-        where = _template_frame(error) or f"template '{job.template}'"
+        where = template_frame(error) or f"template '{job.template}'"
         preview.error = f"{where}: {error}"
     preview.seconds = time.monotonic() - started
     return preview
@@ -263,7 +264,7 @@ def draw_preview(
 
 def _draw(pdf: bytes) -> list[bytes]:
     """Each page's trim box as a PNG, its long side about ``PREVIEW_LONG_SIDE_PX``."""
-    from ..pdfium_access import open_pdf
+    from ..preflight.pdfium_access import open_pdf
 
     images = []
     with open_pdf(pdf) as document:
@@ -313,7 +314,7 @@ def text_boxes(document, context, loaded: LoadedCampaign) -> list[TextBox]:
 def _text_boxes(root):
     """The first (outermost) box of each element naming a text, walking the layout as the
     fit loop does (``pdf._descendants``: positioned boxes unwrapped)."""
-    from ..pdf import _descendants, _unwrap
+    from ..typeset.pdf import _descendants, _unwrap
 
     seen: set[int] = set()
     for box in _descendants(_unwrap(root)):

@@ -15,10 +15,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..campaign_files import text_sha256
-from ..plan import PosterJob, plan
-from ..schema import CampaignError, LoadedCampaign
-from ..schema.loader import _display_path, decode_campaign, parse_campaign
+from ..campaign import CampaignError, LoadedCampaign
+from ..campaign.files import text_sha256
+from ..campaign.loader import _display_path, decode_campaign, parse_campaign
+from ..planning.plan import PosterJob, plan
 
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SUFFIXES = (".yaml", ".yml")

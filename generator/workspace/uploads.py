@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from ..output import write_atomically
+from ..output.files import write_atomically
 
 MAX_UPLOAD = 5 * 1024 * 1024
 MAX_PIXELS = 60_000_000  # a 7,000 × 8,500 px picture: an A1 poster at 300 dpi
