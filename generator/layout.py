@@ -68,6 +68,12 @@ GROW_CAPS = {"gap": 1.0, "headline": 1.3, "primary": 1.5, "headline-secondary": 
              "secondary": 1.4}  # fmt: skip
 PICTURE = "picture"
 PICTURE_CAP = 1.8
+TEXT_GROUPS = SHRINK_ORDER[1:]
+# Not a scale: the headline's designed size over the page's height where the scales were
+# found. A poster of the family at another format, whose type is larger or smaller for its
+# page (the viewing distance does not follow the paper size exactly), corrects its texts'
+# scales by it before its first layout.
+TYPE_PER_PAGE = "type-per-page"
 # Aim below the room measured: a text that wraps once more takes more than the model says,
 # and a grown page that overflows costs another layout.
 GROW_FILL = 0.85
@@ -260,10 +266,20 @@ def shrink_plan(
     new = dict(fits)
     left = overflow_mm * 1.06 + 0.5
     changed = False
+    # Texts grown above their designed size (a grow step) come back to it first: the
+    # fixed order applies from there.
+    for name in reversed(TEXT_GROUPS):
+        current, height = fits.get((GROUP, name), 1.0), heights.get(name, 0.0)
+        if left <= 0 or current <= 1.0 or height <= 0.01:
+            continue
+        take = min(height * (1 - (1 / current) ** 1.7), left)
+        new[(GROUP, name)] = max(1.0, current * (1 - take / height) ** (1 / 1.7))
+        left -= take
+        changed = True
     for name in SHRINK_ORDER:
         if left <= 0:
             break
-        current = fits.get((GROUP, name), 1.0)
+        current = new.get((GROUP, name), 1.0)
         if name == "gap":
             lowest = MIN_GAP_SCALE
             room = gaps_mm * (1 - lowest / current)
@@ -459,7 +475,7 @@ def describe_fits(fits: Fits) -> list[str]:
     """The fit as warnings: what was shrunk, and by how much."""
     out = []
     for (key, lang), scale in sorted(fits.items()):
-        if scale >= 0.995 or lang == PICTURE:
+        if scale >= 0.995 or lang in (PICTURE, TYPE_PER_PAGE):
             continue
         if key == GROUP:
             out.append(f"{GROUP_NAMES.get(lang, lang)} shrunk to {scale:.0%} to fit")

@@ -26,6 +26,8 @@ from .layout import (
     MIN_GAP_SCALE,
     PICTURE,
     ROLES,
+    TEXT_GROUPS,
+    TYPE_PER_PAGE,
     Fits,
     GrowingText,
     Room,
@@ -231,13 +233,13 @@ def _fetcher(context: PosterContext) -> ProjectURLFetcher:
 
 def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoster:
     fetcher = _fetcher(context)
-    fits: Fits = dict(context.fits)
+    grow_share = GROW_MIN_SHARE_SEEDED if context.fits else GROW_MIN_SHARE
+    fits = _for_this_page(context, dict(context.fits))
     # How much more to ask of the next round than the overflow: the measured shortfall of
     # the last round's shrinking (a model of how text reflows is only so good).
     gain, expected, last_overflow = 1.0, 0.0, 0.0
     # One grow step at most, planned from the first layout's spare room. If the grown
     # page does not fit, the first layout (which did) is the poster: no third layout.
-    grow_share = GROW_MIN_SHARE_SEEDED if fits else GROW_MIN_SHARE
     before_growing: tuple[Fits, object] | None = None
     for round_number in range(1, MAX_FIT_ROUNDS + 1):
         context.fits = fits
@@ -260,6 +262,7 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
             images = tuple(placed_images(document))
             pdf = document.write_pdf()
             _refusals(fetcher, context, "while drawing the poster")  # pictures inside SVGs
+            fits = {**fits, (GROUP, TYPE_PER_PAGE): _type_per_page(context)}
             return RenderedPoster(pdf, len(document.pages), fits, images, document)
         fits = dict(fits)
         for text in narrow:
@@ -304,6 +307,25 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         _floor_message(context, worst_text, "does not fit its column after shrinking"),
         context.text_fields.get((worst_text.key, worst_text.lang)),
     )
+
+
+def _type_per_page(context: PosterContext) -> float:
+    return context.geometry.type.size("headline") / context.geometry.height
+
+
+def _for_this_page(context: PosterContext, fits: Fits) -> Fits:
+    """A family's scales, corrected for this format's type being larger or smaller for
+    its page than on the format where they were found (``TYPE_PER_PAGE``)."""
+    theirs = fits.pop((GROUP, TYPE_PER_PAGE), None)
+    if not theirs:
+        return fits
+    ratio = theirs / _type_per_page(context)
+    if abs(ratio - 1) < 0.005:
+        return fits
+    for name in TEXT_GROUPS:
+        scale = fits.get((GROUP, name), 1.0) * ratio
+        fits[(GROUP, name)] = min(scale, max(GROW_CAPS[name], fits.get((GROUP, name), 1.0)))
+    return fits
 
 
 def _grown(
