@@ -340,6 +340,11 @@ def _grown(
     page_mm = context.geometry.height
     if max(sheet.spare_mm for sheet in sheets) < min_share * page_mm:
         return None
+    # A group below its smallest scale prints at its floors: it grows from there.
+    fits = dict(fits)
+    for name, lowest in _group_minimums(context).items():
+        if fits.get((GROUP, name), 1.0) < lowest:
+            fits[(GROUP, name)] = lowest
     caps = dict(GROW_CAPS)
     # A number is set on one line: it grows no wider than its column.
     for sheet in sheets:

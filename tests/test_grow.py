@@ -40,11 +40,12 @@ def test_a_page_with_room_grows_its_texts_until_its_content_fills_it(tmp_path):
 
 
 def test_the_flyers_front_gives_its_spare_room_to_the_illustration(tmp_path):
-    campaign, job, pdf, rendered = render("flyer", 2, tmp_path)
+    _campaign, job, pdf, rendered = render("flyer", 2, tmp_path)
     assert rendered.fits.get((GROUP, PICTURE), 1.0) > 1.05, rendered.fits
     front, back = measure_sheets(rendered.document)
     height = job.format.trim_mm[1]
     assert front.spare_mm <= SPARE_SHARE * height, front.spare_mm
+    assert back.overflow_mm <= 0.3
     assert front.picture_mm > 0.34 * height * 1.05
     for page in (0, 1):
         assert chars_outside_trim(pdf, page)[1] == 0
