@@ -10,6 +10,8 @@ The fit of a poster is a handful of scales in a fixed shrink priority
 (``SHRINK_ORDER``): first the gaps, then the secondary languages' texts, then
 the primary's, the headline last. Every text keeps to its role's floor, and a
 secondary language is never set larger than the primary in the same role.
+A page with room to spare grows its texts by one ratio, each group to its cap
+(``grow_plan``), and its illustration with what is left.
 """
 
 from __future__ import annotations

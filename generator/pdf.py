@@ -5,7 +5,10 @@ After layout we measure each sheet: when its content runs past the page, the fit
 scales shrink in their fixed order (``layout.SHRINK_ORDER``: gaps, secondary
 languages, primary, headline) by as much as the overflow asks, and the poster is
 laid out again, usually once. A text wider than its column (an unbreakable word)
-is narrowed on its own. No text goes below the floor of its role at the
+is narrowed on its own. When the first layout leaves room to spare, the texts
+grow into it once, by scales predicted from the room measured (``grow_plan``),
+and what they cannot take goes to the illustration; a grown layout that does
+not fit gives way to the first. No text goes below the floor of its role at the
 format's viewing distance: when even the floors do not fit, the poster fails,
 saying which text is too long by how much, and which formats would hold it.
 """
@@ -57,7 +60,8 @@ TOLERANCE_MM = 0.3
 MAX_FIT_ROUNDS = 6
 GAP_SHARE = 0.7
 # A page grows its texts into its spare room when that is at least this share of its
-# height; at twice that when it starts from its family's scales, which mostly fill it.
+# height; more when it starts from its family's scales, which mostly fill it already
+# (each grow step costs a layout).
 GROW_MIN_SHARE = 0.025
 GROW_MIN_SHARE_SEEDED = 0.06
 
@@ -333,7 +337,6 @@ def _grown(
     fits: Fits,
     sheets: list[SheetMeasure],
     min_share: float,
-    cut_mm: float = 0.0,
 ) -> Fits | None:
     """The scales that fill the spare room of ``sheets``, or None when there is too little
     of it (below ``min_share`` of the page's height) or nothing can grow."""
@@ -358,7 +361,7 @@ def _grown(
                 )
     rooms = [
         Room(
-            max(0.0, sheet.spare_mm - cut_mm),
+            sheet.spare_mm,
             tuple(
                 GrowingText(
                     scale_group(t.role, t.rank),
@@ -551,11 +554,11 @@ def measure_sheets(document) -> list[SheetMeasure]:
             # Not all of what is left scales with the gaps (the bleed, the safe area).
             gaps = max(0.0, used - covered) * GAP_SHARE
             overflow = (content_bottom - bottom) / PX_PER_MM
-            # A column whose rows need more than the height it was given (flex lines
-            # in WeasyPrint take the height of their first item) overflows as well.
             # The spare room: what the flexible regions (data-spare) and the columns of
             # messages hold beyond their content; columns side by side offer the least
-            # any of them has.
+            # any of them has. A column whose rows need more than the height it was
+            # given (flex lines in WeasyPrint take the height of their first item)
+            # overflows as well.
             spare = sum(max(0.0, _leftover(box)) for box in _elements_with(sheet, "data-spare"))
             columns: dict[float, float] = {}
             for column in _elements_with(sheet, "data-column"):
