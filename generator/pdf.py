@@ -26,6 +26,8 @@ from .languages import LANGUAGES
 from .layout import (
     GROUP,
     GROW_CAPS,
+    GROW_FILL,
+    GROW_GAIN,
     MIN_GAP_SCALE,
     PICTURE,
     ROLES,
@@ -239,12 +241,14 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
     fetcher = _fetcher(context)
     grow_share = GROW_MIN_SHARE_SEEDED if context.fits else GROW_MIN_SHARE
     fits = _for_this_page(context, dict(context.fits))
+    gain_of_growing = fits.pop((GROUP, GROW_GAIN), 1.0)
     # How much more to ask of the next round than the overflow: the measured shortfall of
     # the last round's shrinking (a model of how text reflows is only so good).
     gain, expected, last_overflow = 1.0, 0.0, 0.0
     # One grow step at most, planned from the first layout's spare room. If the grown
     # page does not fit, the first layout (which did) is the poster: no third layout.
     before_growing: tuple[Fits, object] | None = None
+    first_sheets: list[SheetMeasure] = []
     for round_number in range(1, MAX_FIT_ROUNDS + 1):
         context.fits = fits
         document = _layout(context, fetcher, expected_pages)
@@ -252,13 +256,25 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         narrow = [t for sheet in sheets for t in sheet.texts if t.ratio < 1]
         tall = [sheet for sheet in sheets if sheet.overflow_mm > TOLERANCE_MM]
         if round_number == 1 and not narrow and not tall:
-            grown = _grown(context, fits, sheets, grow_share)
+            grown = _grown(context, fits, sheets, grow_share, gain_of_growing)
             if grown is not None:
                 before_growing = (fits, document)
+                first_sheets = sheets
                 fits = grown
                 continue
+        if before_growing is not None and round_number == 2:
+            # How much more (or less) the grown page took than planned: the family's
+            # other posters plan with it.
+            planned = max(GROW_FILL * s.spare_mm / gain_of_growing for s in first_sheets)
+            took = max(a.spare_mm - b.spare_mm + max(b.overflow_mm, 0.0)
+                       for a, b in zip(first_sheets, sheets, strict=True))  # fmt: skip
+            gain_of_growing = min(3.0, max(0.7, gain_of_growing * took / max(planned, 1.0)))
+        passed_on = None  # the scales the family's other posters start from, if not these
         if before_growing is not None and (tall or narrow):
             fits, document = before_growing
+            if grow_share == GROW_MIN_SHARE:  # a family's seed (it started from nothing)
+                # The others start from the grow step planned again with what it took.
+                passed_on = _grown(context, fits, first_sheets, 0.0, gain_of_growing)
             context.fits = fits
             context.geometry = context._geometry()
             narrow, tall = [], []
@@ -266,7 +282,9 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
             images = tuple(placed_images(document))
             pdf = document.write_pdf()
             _refusals(fetcher, context, "while drawing the poster")  # pictures inside SVGs
-            fits = {**fits, (GROUP, TYPE_PER_PAGE): _type_per_page(context)}
+            fits = {**(passed_on or fits), (GROUP, TYPE_PER_PAGE): _type_per_page(context)}
+            if gain_of_growing != 1.0:
+                fits[(GROUP, GROW_GAIN)] = round(gain_of_growing, 3)
             return RenderedPoster(pdf, len(document.pages), fits, images, document)
         fits = dict(fits)
         for text in narrow:
@@ -337,6 +355,7 @@ def _grown(
     fits: Fits,
     sheets: list[SheetMeasure],
     min_share: float,
+    gain: float = 1.0,
 ) -> Fits | None:
     """The scales that fill the spare room of ``sheets``, or None when there is too little
     of it (below ``min_share`` of the page's height) or nothing can grow."""
@@ -361,7 +380,7 @@ def _grown(
                 )
     rooms = [
         Room(
-            sheet.spare_mm,
+            sheet.spare_mm / gain,
             tuple(
                 GrowingText(
                     scale_group(t.role, t.rank),
