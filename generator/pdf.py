@@ -360,6 +360,8 @@ def _grown(
     """The scales that fill the spare room of ``sheets``, or None when there is too little
     of it (below ``min_share`` of the page's height) or nothing can grow."""
     page_mm = context.geometry.height
+    if context.job.format.is_pixel:
+        return None  # a social-media card sizes its texts by its shape (social.CardContext)
     if max(sheet.spare_mm for sheet in sheets) < min_share * page_mm:
         return None
     # A group below its smallest scale prints at its floors: it grows from there.
