@@ -319,6 +319,7 @@ def test_a_scale_passed_on_from_another_format_is_raised_to_this_formats_floor(p
     pdf.write_bytes(rendered.pdf)
     floor = job.format.min_font_size_mm("message")
     size = font_size_mm_at(pdf, "Get a written")
-    assert size == pytest.approx(floor, abs=0.05)
+    # At the floor, or above it where the page had room to grow into (the grow step).
+    assert size >= floor - 0.05
     assert size == pytest.approx(font_size_mm_at(pdf, "Know your employer"), abs=0.01)
-    assert rendered.fits[(GROUP, "secondary")] == 0.2
+    assert rendered.fits[(GROUP, "secondary")] >= 0.2

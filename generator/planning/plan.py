@@ -70,7 +70,8 @@ def fit_family(job: PosterJob, campaign: Campaign) -> tuple:
     placement = campaign.placement(job.placement_id)
     width, height = job.format.trim_mm
     contacts = tuple(printed_contact_ids(design, placement))
-    return (job.design_id, job.languages, contacts, round(width / height, 2))
+    # To one decimal: the A sizes (0.705 to 0.710) are one family, DL (0.47) another.
+    return (job.design_id, job.languages, contacts, round(width / height, 1))
 
 
 def fit_seeds(jobs: list[PosterJob], campaign: Campaign) -> dict[str, PosterJob]:

@@ -10,6 +10,8 @@ The fit of a poster is a handful of scales in a fixed shrink priority
 (``SHRINK_ORDER``): first the gaps, then the secondary languages' texts, then
 the primary's, the headline last. Every text keeps to its role's floor, and a
 secondary language is never set larger than the primary in the same role.
+A page with room to spare grows its texts by one ratio, each group to its cap
+(``grow_plan``), and its illustration with what is left.
 """
 
 from __future__ import annotations
@@ -60,6 +62,26 @@ SECONDARY_HEADLINE_FLOOR = 0.75
 GROUP = "*"
 SHRINK_ORDER = ("gap", "secondary", "primary", "headline-secondary", "headline")
 MIN_GAP_SCALE = 0.35
+# A page with room to spare grows its texts into it, all by one ratio, each group
+# to its cap; the secondary languages stop before the primary, and the headline
+# (with the numbers) before the running texts, so each role keeps its rank. What
+# the texts cannot take goes to the illustration (``PICTURE``), up to its cap.
+GROW_CAPS = {"gap": 1.0, "headline": 1.3, "primary": 1.5, "headline-secondary": 1.25,
+             "secondary": 1.4}  # fmt: skip
+PICTURE = "picture"
+PICTURE_CAP = 1.8
+TEXT_GROUPS = SHRINK_ORDER[1:]
+# Not a scale: the headline's designed size over the page's height where the scales were
+# found. A poster of the family at another format, whose type is larger or smaller for its
+# page (the viewing distance does not follow the paper size exactly), corrects its texts'
+# scales by it before its first layout.
+TYPE_PER_PAGE = "type-per-page"
+# Not a scale either: how much more height a grow step took than its plan said, measured
+# on the family's seed; the others plan with their room divided by it.
+GROW_GAIN = "grow-gain"
+# Aim below the room measured: a text that wraps once more takes more than the model says,
+# and a grown page that overflows costs another layout.
+GROW_FILL = 0.85
 
 Fits = dict[tuple[str, str], float]
 
@@ -148,8 +170,9 @@ class Geometry:
         }
 
     def of_height(self, share: float) -> float:
-        """A share of the page's height in mm, for a picture: ``page.of_height(0.1)``."""
-        return round(self.height * share, 2)
+        """A share of the page's height in mm, for a picture: ``page.of_height(0.1)``; more
+        when the fit gives the picture the room the texts leave (``PICTURE``)."""
+        return round(self.height * share * self.scales.get(PICTURE, 1.0), 2)
 
     @property
     def content_width(self) -> float:
@@ -162,6 +185,10 @@ class Geometry:
     def css(self) -> Markup:
         """The geometry as CSS custom properties for templates/base.css: numbers only."""
         g = self.gap
+        # Icons and the pictogram grow with the texts beside them (they never shrink:
+        # a row as tall as its icon would not give room back).
+        grown = max(1.0, self.scales.get("primary", 1.0))
+        icon = self.type.size("message") * 2.6 * grown
         values = {
             "page-width": self.width,
             "page-height": self.height,
@@ -177,10 +204,10 @@ class Geometry:
             "gap": g,
             "gap-l": 1.6 * g,
             "top-in-bleed": self.bleed + self.safe + 0.5 * g,  # tall marks stay in the safe area
-            "icon": self.type.size("message") * 2.6,
-            "icon-room": self.type.size("message") * 2.6 + g,
-            "icon-half-out": -self.type.size("message") * 1.3,
-            "pictogram": self.type.size("subheadline") * 4.2,
+            "icon": icon,
+            "icon-room": icon + g,
+            "icon-half-out": -icon / 2,
+            "pictogram": self.type.size("subheadline") * 4.2 * grown,
             "logo": self.type.size("place") * 3.4,
             "rule": max(0.3, self.unit * 0.12),
         }
@@ -213,7 +240,7 @@ def geometry(
         sides=sides,
         type=scale,
         gap=gap,
-        scales={name: fits.get((GROUP, name), 1.0) for name in SHRINK_ORDER},
+        scales={name: fits.get((GROUP, name), 1.0) for name in (*SHRINK_ORDER, PICTURE)},
     )
 
 
@@ -244,10 +271,20 @@ def shrink_plan(
     new = dict(fits)
     left = overflow_mm * 1.06 + 0.5
     changed = False
+    # Texts grown above their designed size (a grow step) come back to it first: the
+    # fixed order applies from there.
+    for name in reversed(TEXT_GROUPS):
+        current, height = fits.get((GROUP, name), 1.0), heights.get(name, 0.0)
+        if left <= 0 or current <= 1.0 or height <= 0.01:
+            continue
+        take = min(height * (1 - (1 / current) ** 1.7), left)
+        new[(GROUP, name)] = max(1.0, current * (1 - take / height) ** (1 / 1.7))
+        left -= take
+        changed = True
     for name in SHRINK_ORDER:
         if left <= 0:
             break
-        current = fits.get((GROUP, name), 1.0)
+        current = new.get((GROUP, name), 1.0)
         if name == "gap":
             lowest = MIN_GAP_SCALE
             room = gaps_mm * (1 - lowest / current)
@@ -266,6 +303,95 @@ def shrink_plan(
         left -= take
         changed = True
     return (new, overflow_mm * 1.06 + 0.5 - max(left, 0)) if changed else None
+
+
+@dataclass(frozen=True)
+class GrowingText:
+    """One measured text, as a grow step sees it (lengths in mm)."""
+
+    group: str
+    top: float
+    height: float
+    lines: int
+    length: float  # its lines' widths together
+    measure: float  # its column's width
+
+    def added(self, ratio: float) -> float:
+        """How much taller it gets set ``ratio`` times larger: each line by the ratio,
+        and more lines once it no longer fits on as few (wrapped lines are ragged)."""
+        if self.lines <= 0 or ratio <= 1.0:
+            return 0.0
+        fill = 1.0 if self.lines == 1 else 0.92
+        lines = max(self.lines, math.ceil(self.length * ratio / (fill * self.measure) - 1e-6))
+        return self.height * (ratio * lines / self.lines - 1)
+
+
+@dataclass(frozen=True)
+class Room:
+    """What one page offers a grow step: its spare height, its texts, the height of
+    its gaps and of its illustration, in mm."""
+
+    spare_mm: float
+    texts: tuple[GrowingText, ...]
+    gaps_mm: float
+    picture_mm: float = 0.0
+
+    def added(self, ratios: dict[str, float]) -> float:
+        """How much taller the page gets with each group grown by its ratio; texts side
+        by side (a grid of contacts) take the height of the tallest of them."""
+        total = self.gaps_mm * (ratios.get("gap", 1.0) - 1)
+        row_bottom, row_added = -math.inf, 0.0
+        for text in sorted(self.texts, key=lambda t: t.top):
+            grown = text.added(ratios.get(text.group, 1.0))
+            if text.top >= row_bottom - 0.01:  # a new row
+                total += row_added
+                row_bottom, row_added = text.top + text.height, grown
+            else:
+                row_bottom = max(row_bottom, text.top + text.height)
+                row_added = max(row_added, grown)
+        return total + row_added
+
+
+def grow_plan(fits: Fits, rooms: list[Room], caps: dict[str, float]) -> Fits | None:
+    """New scales that fill the pages' spare room: one layout, predicted, not searched.
+
+    Every text group grows by one ratio (the gaps back to their designed size),
+    each up to its cap in ``caps``; the ratio is the largest that keeps each
+    page's growth, by the model of ``shrink_plan``, within ``GROW_FILL`` of its
+    spare height (``Room.added``). What a page then has left goes to its illustration. None when
+    nothing would grow by more than 2 %.
+    """
+    current = {name: fits.get((GROUP, name), 1.0) for name in caps}
+
+    def added(room: Room, ratio: float) -> float:
+        ratios = {name: max(1.0, min(cap / current[name], ratio)) for name, cap in caps.items()}
+        return room.added(ratios)
+
+    def holds(ratio: float) -> bool:
+        return all(added(room, ratio) <= GROW_FILL * room.spare_mm for room in rooms)
+
+    low, high = 1.0, max(caps[name] / min(current[name], caps[name]) for name in caps)
+    for _ in range(30):
+        middle = (low + high) / 2
+        low, high = (middle, high) if holds(middle) else (low, middle)
+    new = dict(fits)
+    changed = False
+    for name, cap in caps.items():
+        grown = max(current[name], min(cap, current[name] * low))
+        if grown > current[name] * 1.02:
+            new[(GROUP, name)] = round(grown, 4)
+            changed = True
+    pictures = [room for room in rooms if room.picture_mm > 0]
+    if pictures:
+        scale = fits.get((GROUP, PICTURE), 1.0)
+        share = min(
+            (GROW_FILL * room.spare_mm - added(room, low)) / room.picture_mm for room in pictures
+        )
+        grown = min(PICTURE_CAP, scale * (1 + max(0.0, share)))
+        if grown > scale * 1.02:
+            new[(GROUP, PICTURE)] = round(grown, 4)
+            changed = True
+    return new if changed else None
 
 
 # --- balanced headlines ------------------------------------------------------------
@@ -354,7 +480,7 @@ def describe_fits(fits: Fits) -> list[str]:
     """The fit as warnings: what was shrunk, and by how much."""
     out = []
     for (key, lang), scale in sorted(fits.items()):
-        if scale >= 0.995:
+        if scale >= 0.995 or lang in (PICTURE, TYPE_PER_PAGE, GROW_GAIN):
             continue
         if key == GROUP:
             out.append(f"{GROUP_NAMES.get(lang, lang)} shrunk to {scale:.0%} to fit")

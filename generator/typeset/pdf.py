@@ -5,7 +5,10 @@ After layout we measure each sheet: when its content runs past the page, the fit
 scales shrink in their fixed order (``layout.SHRINK_ORDER``: gaps, secondary
 languages, primary, headline) by as much as the overflow asks, and the poster is
 laid out again, usually once. A text wider than its column (an unbreakable word)
-is narrowed on its own. No text goes below the floor of its role at the
+is narrowed on its own. When the first layout leaves room to spare, the texts
+grow into it once, by scales predicted from the room measured (``grow_plan``),
+and what they cannot take goes to the illustration; a grown layout that does
+not fit gives way to the first. No text goes below the floor of its role at the
 format's viewing distance: when even the floors do not fit, the poster fails,
 saying which text is too long by how much, and which formats would hold it.
 """
@@ -26,9 +29,18 @@ from ..render.templating import PosterContext, environment, render_html
 from .fonts import use_private_fontconfig
 from .layout import (
     GROUP,
+    GROW_CAPS,
+    GROW_FILL,
+    GROW_GAIN,
     MIN_GAP_SCALE,
+    PICTURE,
     ROLES,
+    TEXT_GROUPS,
+    TYPE_PER_PAGE,
     Fits,
+    GrowingText,
+    Room,
+    grow_plan,
     scale_group,
     shrink_plan,
 )
@@ -50,6 +62,11 @@ TOLERANCE_PX = 0.75
 TOLERANCE_MM = 0.3
 MAX_FIT_ROUNDS = 6
 GAP_SHARE = 0.7
+# A page grows its texts into its spare room when that is at least this share of its
+# height; more when it starts from its family's scales, which mostly fill it already
+# (each grow step costs a layout).
+GROW_MIN_SHARE = 0.025
+GROW_MIN_SHARE_SEEDED = 0.06
 
 
 class PosterError(PosterFailure):
@@ -224,20 +241,52 @@ def _fetcher(context: PosterContext) -> ProjectURLFetcher:
 
 def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoster:
     fetcher = _fetcher(context)
-    fits: Fits = dict(context.fits)
+    grow_share = GROW_MIN_SHARE_SEEDED if context.fits else GROW_MIN_SHARE
+    fits = _for_this_page(context, dict(context.fits))
+    gain_of_growing = fits.pop((GROUP, GROW_GAIN), 1.0)
     # How much more to ask of the next round than the overflow: the measured shortfall of
     # the last round's shrinking (a model of how text reflows is only so good).
     gain, expected, last_overflow = 1.0, 0.0, 0.0
+    # One grow step at most, planned from the first layout's spare room. If the grown
+    # page does not fit, the first layout (which did) is the poster: no third layout.
+    before_growing: tuple[Fits, object] | None = None
+    first_sheets: list[SheetMeasure] = []
     for round_number in range(1, MAX_FIT_ROUNDS + 1):
         context.fits = fits
         document = _layout(context, fetcher, expected_pages)
         sheets = measure_sheets(document)
         narrow = [t for sheet in sheets for t in sheet.texts if t.ratio < 1]
         tall = [sheet for sheet in sheets if sheet.overflow_mm > TOLERANCE_MM]
+        if round_number == 1 and not narrow and not tall:
+            grown = _grown(context, fits, sheets, grow_share, gain_of_growing)
+            if grown is not None:
+                before_growing = (fits, document)
+                first_sheets = sheets
+                fits = grown
+                continue
+        if before_growing is not None and round_number == 2:
+            # How much more (or less) the grown page took than planned: the family's
+            # other posters plan with it.
+            planned = max(GROW_FILL * s.spare_mm / gain_of_growing for s in first_sheets)
+            took = max(a.spare_mm - b.spare_mm + max(b.overflow_mm, 0.0)
+                       for a, b in zip(first_sheets, sheets, strict=True))  # fmt: skip
+            gain_of_growing = min(3.0, max(0.7, gain_of_growing * took / max(planned, 1.0)))
+        passed_on = None  # the scales the family's other posters start from, if not these
+        if before_growing is not None and (tall or narrow):
+            fits, document = before_growing
+            if grow_share == GROW_MIN_SHARE:  # a family's seed (it started from nothing)
+                # The others start from the grow step planned again with what it took.
+                passed_on = _grown(context, fits, first_sheets, 0.0, gain_of_growing)
+            context.fits = fits
+            context.geometry = context._geometry()
+            narrow, tall = [], []
         if not narrow and not tall:
             images = tuple(placed_images(document))
             pdf = document.write_pdf()
             _refusals(fetcher, context, "while drawing the poster")  # pictures inside SVGs
+            fits = {**(passed_on or fits), (GROUP, TYPE_PER_PAGE): _type_per_page(context)}
+            if gain_of_growing != 1.0:
+                fits[(GROUP, GROW_GAIN)] = round(gain_of_growing, 3)
             return RenderedPoster(pdf, len(document.pages), fits, images, document)
         fits = dict(fits)
         for text in narrow:
@@ -245,6 +294,14 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         if not tall:
             continue
         worst = max(tall, key=lambda sheet: sheet.overflow_mm)
+        if fits.get((GROUP, PICTURE), 1.0) > 1.0 and worst.picture_mm > 0:
+            # The illustration gave the texts' room back first: it is decoration.
+            scale = fits[(GROUP, PICTURE)]
+            room = worst.picture_mm * (1 - 1 / scale)
+            take = min(room, worst.overflow_mm * 1.1 + 0.5)
+            fits[(GROUP, PICTURE)] = max(1.0, scale * (1 - take / worst.picture_mm))
+            if take >= worst.overflow_mm * 1.1:
+                continue
         if expected > 0:
             taken = last_overflow - worst.overflow_mm
             gain = min(4.0, max(1.0, gain * expected / max(taken, expected / 4)))
@@ -275,6 +332,77 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         _floor_message(context, worst_text, "does not fit its column after shrinking"),
         context.text_fields.get((worst_text.key, worst_text.lang)),
     )
+
+
+def _type_per_page(context: PosterContext) -> float:
+    return context.geometry.type.size("headline") / context.geometry.height
+
+
+def _for_this_page(context: PosterContext, fits: Fits) -> Fits:
+    """A family's scales, corrected for this format's type being larger or smaller for
+    its page than on the format where they were found (``TYPE_PER_PAGE``)."""
+    theirs = fits.pop((GROUP, TYPE_PER_PAGE), None)
+    if not theirs:
+        return fits
+    ratio = theirs / _type_per_page(context)
+    if abs(ratio - 1) < 0.005:
+        return fits
+    for name in TEXT_GROUPS:
+        scale = fits.get((GROUP, name), 1.0) * ratio
+        fits[(GROUP, name)] = min(scale, max(GROW_CAPS[name], fits.get((GROUP, name), 1.0)))
+    return fits
+
+
+def _grown(
+    context: PosterContext,
+    fits: Fits,
+    sheets: list[SheetMeasure],
+    min_share: float,
+    gain: float = 1.0,
+) -> Fits | None:
+    """The scales that fill the spare room of ``sheets``, or None when there is too little
+    of it (below ``min_share`` of the page's height) or nothing can grow."""
+    page_mm = context.geometry.height
+    if context.job.format.is_pixel:
+        return None  # a social-media card sizes its texts by its shape (social.CardContext)
+    if max(sheet.spare_mm for sheet in sheets) < min_share * page_mm:
+        return None
+    # A group below its smallest scale prints at its floors: it grows from there.
+    fits = dict(fits)
+    for name, lowest in _group_minimums(context).items():
+        if fits.get((GROUP, name), 1.0) < lowest:
+            fits[(GROUP, name)] = lowest
+    caps = dict(GROW_CAPS)
+    # A number is set on one line: it grows no wider than its column.
+    for sheet in sheets:
+        for text in sheet.texts:
+            if text.role == "number" and text.content_mm > 0:
+                room = text.width_mm / text.content_mm * 0.97
+                group = scale_group(text.role, text.rank)
+                caps[group] = max(
+                    fits.get((GROUP, group), 1.0),
+                    min(caps[group], fits.get((GROUP, group), 1.0) * room),
+                )
+    rooms = [
+        Room(
+            sheet.spare_mm / gain,
+            tuple(
+                GrowingText(
+                    scale_group(t.role, t.rank),
+                    t.top_mm,
+                    t.height_mm,
+                    t.lines,
+                    t.length_mm,
+                    t.width_mm if t.wraps else math.inf,
+                )
+                for t in sheet.texts
+            ),
+            sheet.gaps_mm,
+            sheet.picture_mm,
+        )
+        for sheet in sheets
+    ]
+    return grow_plan(fits, rooms, caps)
 
 
 def _refusals(fetcher: ProjectURLFetcher, context: PosterContext, when: str = "") -> None:
@@ -404,6 +532,10 @@ class MeasuredText:
     width_mm: float
     lines: int
     ratio: float  # how much of its width fits its column: below 1 when it runs over
+    content_mm: float = 0.0  # the width of its widest line
+    length_mm: float = 0.0  # its lines' widths together
+    top_mm: float = 0.0
+    wraps: bool = True  # False: its box is as wide as its text (grows wider, not taller)
 
 
 @dataclass(frozen=True)
@@ -414,6 +546,8 @@ class SheetMeasure:
     texts: tuple[MeasuredText, ...]
     heights: dict[str, float]  # text height by fit group
     gaps_mm: float  # the height that is neither text nor picture, about
+    spare_mm: float = 0.0  # the room its flexible regions hold beyond their content
+    picture_mm: float = 0.0  # the height of its illustration (which may grow)
 
 
 def measure_sheets(document) -> list[SheetMeasure]:
@@ -444,13 +578,37 @@ def measure_sheets(document) -> list[SheetMeasure]:
             # Not all of what is left scales with the gaps (the bleed, the safe area).
             gaps = max(0.0, used - covered) * GAP_SHARE
             overflow = (content_bottom - bottom) / PX_PER_MM
-            # A column whose rows need more than the height it was given (flex lines
-            # in WeasyPrint take the height of their first item) overflows as well.
+            # The spare room: what the flexible regions (data-spare) and the columns of
+            # messages hold beyond their content; columns side by side offer the least
+            # any of them has. A column whose rows need more than the height it was
+            # given (flex lines in WeasyPrint take the height of their first item)
+            # overflows as well.
+            spare = sum(max(0.0, _leftover(box)) for box in _elements_with(sheet, "data-spare"))
+            columns: dict[float, float] = {}
             for column in _elements_with(sheet, "data-column"):
-                rows = sum(_unwrap(child).margin_height() for child in column.children)
-                overflow = max(overflow, (rows - column.height) / PX_PER_MM)
-            sheets.append(SheetMeasure(overflow, texts, heights, gaps))
+                left = _leftover(column)
+                overflow = max(overflow, -left)
+                row = round(column.position_y)  # columns side by side start level
+                columns[row] = min(columns.get(row, math.inf), left)
+            spare += sum(max(0.0, left) for left in columns.values())
+            pictures = [
+                _span(box)
+                for box in _images(sheet)
+                if "illustration" in (box.element.get("class") or "")
+            ]
+            sheets.append(
+                SheetMeasure(
+                    overflow, texts, heights, gaps, max(0.0, spare - max(overflow, 0.0)),
+                    sum(bottom - top for top, bottom in pictures),
+                )
+            )  # fmt: skip
     return sheets
+
+
+def _leftover(box) -> float:
+    """How much taller a box is than its children together, in mm (below 0: shorter)."""
+    rows = sum(_unwrap(child).margin_height() for child in box.children)
+    return (box.height - rows) / PX_PER_MM
 
 
 def _span(box) -> tuple[float, float]:
@@ -475,11 +633,15 @@ def _measure_text(box) -> MeasuredText:
     right = left + box.width
     content_right = left
     lines = 0
+    length = 0.0  # the lines' widths together: the text's length set on one line
     for line in map(_unwrap, box.children):
         lines += 1
+        line_right = left
         for child in _descendants(line):
             if isinstance(child, boxes.TextBox):
-                content_right = max(content_right, child.position_x + child.width)
+                line_right = max(line_right, child.position_x + child.width)
+        content_right = max(content_right, line_right)
+        length += line_right - left
     ratio = 1.0
     if content_right > right + TOLERANCE_PX:
         ratio = box.width / max(content_right - left, 1e-6)
@@ -494,6 +656,12 @@ def _measure_text(box) -> MeasuredText:
         box.width / PX_PER_MM,
         lines,
         ratio,
+        (content_right - left) / PX_PER_MM,
+        length / PX_PER_MM,
+        box.position_y / PX_PER_MM,
+        # A box as wide as its one line is sized to it (an inline block, a flex item
+        # that does not stretch): it grows wider, not onto more lines.
+        not (lines == 1 and length >= box.width * 0.995),
     )
 
 
