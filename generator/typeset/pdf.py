@@ -315,11 +315,11 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
             shrunk = None if at_smallest else shrunk
         else:
             shrunk = None
-            planned = shrink_plan(
+            shrinking = shrink_plan(
                 fits, worst.overflow_mm * gain, worst.heights, worst.gaps_mm, minimums
             )
-            if planned is not None:
-                shrunk, expected = planned
+            if shrinking is not None:
+                shrunk, expected = shrinking
                 expected /= gain
                 last_overflow = worst.overflow_mm
         if shrunk is None:
