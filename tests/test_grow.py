@@ -9,9 +9,9 @@ from test_flow import render
 
 from conftest import SMALL_CAMPAIGN, chars_outside_trim
 from generator.build.campaign import build_campaign
+from generator.campaign import load_campaign
 from generator.typeset.layout import GROUP, GROW_CAPS, PICTURE, GrowingText, Room, grow_plan
 from generator.typeset.pdf import measure_sheets
-from generator.campaign import load_campaign
 
 # After growing, a page keeps no more than this share of its height unused.
 SPARE_SHARE = 0.1
