@@ -25,8 +25,9 @@ from generator.campaign import load_campaign
 from generator.planning.formats import (
     CAP_HEIGHT_EM,
     FORMAT_NAMES,
+    PHONE_READING_SHARE,
     PT_PER_MM,
-    READING_SHARE,
+    ROLE_READING_SHARE,
     VIEWING_DISTANCE_M,
     PaperFormat,
 )
@@ -200,7 +201,7 @@ def test_floor_for_a1_headline_is_35_mm():
 
 
 @pytest.mark.parametrize("name", FORMAT_NAMES)
-@pytest.mark.parametrize("role", sorted(READING_SHARE))
+@pytest.mark.parametrize("role", sorted(ROLE_READING_SHARE))
 def test_floor_scales_with_viewing_distance(name, role):
     a1 = PaperFormat("A1", "portrait").min_font_size_mm(role)
     paper = PaperFormat(name, "portrait")
@@ -208,16 +209,20 @@ def test_floor_scales_with_viewing_distance(name, role):
     assert paper.min_font_size_mm(role) == pytest.approx(expected)
     # Cap height of the floor size: 25 mm per 3 m of the distance this role is read from.
     cap_mm = paper.min_font_size_mm(role) * CAP_HEIGHT_EM
-    assert cap_mm == pytest.approx(25 / 3 * paper.viewing_distance_m * READING_SHARE[role])
+    assert cap_mm == pytest.approx(25 / 3 * paper.viewing_distance_m * ROLE_READING_SHARE[role])
+    # The layout sets a phone's small print as if read from no less than 0.3 of it.
+    share = ROLE_READING_SHARE[role]
+    layout_share = max(share, PHONE_READING_SHARE) if paper.is_pixel else share
+    assert paper.layout_floor_mm(role) == pytest.approx(expected * layout_share / share)
 
 
 def test_floor_order_of_sizes_and_roles():
     sizes = [PaperFormat(n, "portrait").min_font_size_mm("headline") for n in ("A1", "A2", "A3")]
     assert sizes == sorted(sizes, reverse=True)
     a4 = PaperFormat("A4", "portrait")
-    assert a4.min_font_size_mm("headline") == pytest.approx(a4.min_font_size_mm("hotline"))
+    assert a4.min_font_size_mm("headline") > a4.min_font_size_mm("number")
     assert a4.min_font_size_mm("headline") > a4.min_font_size_mm("message")
-    assert a4.min_font_size_mm("message") > a4.min_font_size_mm("small")
+    assert a4.min_font_size_mm("message") > a4.min_font_size_mm("label")
     assert a4.min_font_size_mm("message") == pytest.approx(0.4 * a4.min_font_size_mm("headline"))
 
 

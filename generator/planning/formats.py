@@ -80,7 +80,23 @@ CAP_HEIGHT_PER_M_MM = 25 / 3
 CAP_HEIGHT_EM = 0.714
 # Body text is read as one walks up to the sign, from 40% of the viewing distance;
 # small print (names under numbers, the footer) from 20%.
-READING_SHARE = {"headline": 1.0, "hotline": 1.0, "message": 0.4, "small": 0.2}
+# The roles of the type scale. Each is read from a share of the poster's viewing
+# distance (the headline from all of it, small print as one walks up). The layout
+# sets each role's floor by it, preflight judges printed sizes by it, and the QR
+# code is sized to scan from where the messages are read.
+ROLE_READING_SHARE: dict[str, float] = {
+    "headline": 1.0,
+    "number": 0.75,
+    "subheadline": 0.45,
+    "cta": 0.45,
+    "message": 0.4,
+    "contact_name": 0.25,
+    "place": 0.25,
+    "label": 0.2,
+}
+# On a social-media card every text is read from the same arm's length: small print
+# is set no smaller than this share of the card's distance.
+PHONE_READING_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -122,11 +138,26 @@ class PaperFormat:
     def viewing_distance_m(self) -> float:
         return VIEWING_DISTANCE_M[self.name]
 
+    def layout_floor_mm(self, role: str, distance_m: float | None = None) -> float:
+        """The size below which the layout never sets ``role``: the legible minimum,
+        except on a phone, which is read from where it is held (no walking up to it),
+        so its small print is read from at least ``PHONE_READING_SHARE`` of the distance."""
+        floor = self.min_font_size_mm(role, distance_m)
+        share = ROLE_READING_SHARE[role]
+        return (
+            floor * PHONE_READING_SHARE / share
+            if self.is_pixel and share < PHONE_READING_SHARE
+            else floor
+        )
+
     @property
     def label(self) -> str:
         return self.name + ("-landscape" if self.orientation == "landscape" else "")
 
-    def min_font_size_mm(self, role: str) -> float:
-        """The smallest font size legible for a text role at this format's distance."""
-        distance = self.viewing_distance_m * READING_SHARE[role]
+    def min_font_size_mm(self, role: str, distance_m: float | None = None) -> float:
+        """The smallest font size legible for a text role, read from its share of
+        ``distance_m`` (by default this format's viewing distance): 25 mm of capital
+        height per 3 m. Preflight holds printed text to it; the layout's floors are
+        this, or more on a phone (``layout_floor_mm``)."""
+        distance = (distance_m or self.viewing_distance_m) * ROLE_READING_SHARE[role]
         return distance * CAP_HEIGHT_PER_M_MM / CAP_HEIGHT_EM

@@ -186,7 +186,7 @@ def _text_runs(page, textpage) -> list[TextRun]:
 
 
 def _role_floor(paper: PaperFormat, size_mm: float) -> str:
-    """Which kind of text a size is, by the floors of formats.py: headline, body or small."""
+    """Which kind of text a size is, by the floors of formats.py: headline, message or label."""
     if size_mm >= paper.min_font_size_mm("headline") * 0.99:
         return "large text"
     if size_mm >= paper.min_font_size_mm("message") * 0.99:
@@ -195,7 +195,7 @@ def _role_floor(paper: PaperFormat, size_mm: float) -> str:
 
 
 def _report_sizes(smallest, paper: PaperFormat, report: PreflightReport) -> None:
-    floor = paper.min_font_size_mm("small")
+    floor = paper.min_font_size_mm("label")
     if smallest is None:
         report.note("text size", "no text on the pages")
         return

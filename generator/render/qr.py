@@ -8,7 +8,7 @@ URL fetcher, which serves only templates/ and assets/, serves ``data:`` URLs.
 Size: a phone camera must resolve one module from where the reader stands.
 The usual rule, a code's side one tenth of the scanning distance, is made for
 codes of about 25 modules; put per module, it is 1/250 of the distance. We
-scan from where the messages are read (``formats.READING_SHARE["message"]`` of
+scan from where the messages are read (``formats.ROLE_READING_SHARE["message"]`` of
 the viewing distance: 0.6 m for A3, 0.28 m for A5), and never print the code
 itself smaller than 20 mm. Around it is the quiet zone the standard asks for,
 four light modules wide.
@@ -22,12 +22,12 @@ import segno
 
 from ..campaign import Campaign, Contact, QrCode
 from ..errors import PosterFailure
-from ..planning.formats import READING_SHARE, PaperFormat
+from ..planning.formats import ROLE_READING_SHARE, PaperFormat
 
 QUIET_ZONE_MODULES = 4
 MODULE_PER_DISTANCE = 1 / 250  # module size as a share of the scanning distance
 MIN_SYMBOL_MM = 20.0
-SCAN_SHARE = READING_SHARE["message"]
+SCAN_SHARE = ROLE_READING_SHARE["message"]
 # Pure black on white: the highest contrast, and a single ink (K) in CMYK.
 DARK, LIGHT = "#000000", "#ffffff"
 

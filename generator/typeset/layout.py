@@ -21,24 +21,9 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from ..planning.formats import CAP_HEIGHT_EM, CAP_HEIGHT_PER_M_MM, SAFE_MARGIN_MM, PaperFormat
+from ..planning.formats import ROLE_READING_SHARE, SAFE_MARGIN_MM, PaperFormat
 
-# The roles of the type scale. Each is read from a share of the poster's viewing
-# distance (the headline and the numbers from all of it, small print as one walks up).
-ROLE_READING_SHARE: dict[str, float] = {
-    "headline": 1.0,
-    "number": 0.75,
-    "subheadline": 0.45,
-    "cta": 0.45,
-    "message": 0.4,
-    "contact_name": 0.25,
-    "place": 0.25,
-    "label": 0.2,
-}
 ROLES = tuple(ROLE_READING_SHARE)
-# On a social-media card every text is read from the same arm's length: small print
-# is set no smaller than this share of the card's distance.
-PHONE_READING_SHARE = 0.3
 # How far above its floor a role is designed: the room it has to shrink into.
 ROLE_BOOST: dict[str, float] = {
     "headline": 1.12,
@@ -93,15 +78,6 @@ def scale_group(role: str, rank: int) -> str:
     return "primary" if rank == 0 else "secondary"
 
 
-def floor_mm(paper: PaperFormat, role: str, distance_m: float | None = None) -> float:
-    """The smallest legible size of ``role``: 25 mm of capital height per 3 m."""
-    share = ROLE_READING_SHARE[role]
-    if paper.is_pixel:  # a phone is read from where it is held: no walking up to it
-        share = max(share, PHONE_READING_SHARE)
-    distance = (distance_m or paper.viewing_distance_m) * share
-    return distance * CAP_HEIGHT_PER_M_MM / CAP_HEIGHT_EM
-
-
 @dataclass(frozen=True)
 class TypeScale:
     """A size and a floor for each role, in mm of font size."""
@@ -127,7 +103,7 @@ class TypeScale:
 
 
 def type_scale(paper: PaperFormat, distance_m: float | None = None) -> TypeScale:
-    floors = {role: floor_mm(paper, role, distance_m) for role in ROLES}
+    floors = {role: paper.layout_floor_mm(role, distance_m) for role in ROLES}
     return TypeScale({role: floors[role] * ROLE_BOOST[role] for role in ROLES}, floors)
 
 
