@@ -217,7 +217,7 @@ def test_manifest_records_profile_and_a_passing_preflight(press_build):
     assert report["checks"]["crop marks"]["status"] == "ok"
     assert report["checks"]["colour"]["summary"] == "CMYK, Separation"
     assert report["measures"]["smallest text mm"] >= PaperFormat("A4", "portrait").min_font_size_mm(
-        "small"
+        "label"
     )
     assert result.print_setup.profile.is_press
 
