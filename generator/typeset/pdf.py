@@ -272,7 +272,10 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
                        for a, b in zip(first_sheets, sheets, strict=True))  # fmt: skip
             gain_of_growing = min(3.0, max(0.7, gain_of_growing * took / max(planned, 1.0)))
         passed_on = None  # the scales the family's other posters start from, if not these
-        if before_growing is not None and (tall or narrow):
+        # A grown page must fit outright: the tolerance is for shrinking, and a grown
+        # page that runs past its sheet at all pushes its foot into the safe area.
+        overgrown = before_growing is not None and any(s.overflow_mm > 0 for s in sheets)
+        if before_growing is not None and (tall or narrow or overgrown):
             fits, document = before_growing
             if grow_share == GROW_MIN_SHARE:  # a family's seed (it started from nothing)
                 # The others start from the grow step planned again with what it took.
