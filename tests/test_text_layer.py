@@ -10,6 +10,8 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import tempfile
 import tomllib
 from html import escape
 from pathlib import Path
@@ -228,8 +230,9 @@ def test_every_text_of_every_sample_poster_reads_back_verbatim(tmp_path):
 
     checked = 0
     built: dict[str, str] = {}
+    project = project_at_a_fixed_path()
     for name in ("laos-border-crossings.yaml", "laos-tourist-child-protection.yaml"):
-        loaded = load_campaign(PROJECT / "campaigns" / name, PROJECT)
+        loaded = load_campaign(project / "campaigns" / name, project)
         smallest: dict[tuple[str, str], object] = {}
         for job in plan(loaded.campaign):
             if job.format.is_pixel:
@@ -240,7 +243,7 @@ def test_every_text_of_every_sample_poster_reads_back_verbatim(tmp_path):
                 smallest[key] = (area, job)
         names = [job.name for _, job in smallest.values()]
         with network_blocked():
-            result = build_campaign(loaded, PROJECT, tmp_path, only=names, jobs=2)
+            result = build_campaign(loaded, project, tmp_path, only=names, jobs=2)
         assert len(result.results) == len(names)
         for poster in result.results:
             assert poster.ok, (poster.job.name, poster.error)
@@ -261,6 +264,20 @@ def test_every_text_of_every_sample_poster_reads_back_verbatim(tmp_path):
 # hashes with `make sample-hashes`; any other change must leave every byte as it was.
 
 SAMPLE_HASHES = PROJECT / "tests" / "data" / "sample-hashes.json"
+# WeasyPrint names a raster image in the PDF by the md5 of its URL, which holds the
+# project's absolute path: the same inputs give the same bytes in the same folder only.
+# So the record is built from a copy of the project's inputs at one fixed path.
+FIXED_PROJECT = Path(tempfile.gettempdir()) / "poster-sample-hashes" / "project"
+PROJECT_INPUTS = ("campaigns", "assets", "templates")
+
+
+def project_at_a_fixed_path() -> Path:
+    shutil.rmtree(FIXED_PROJECT.parent, ignore_errors=True)
+    for folder in PROJECT_INPUTS:
+        shutil.copytree(PROJECT / folder, FIXED_PROJECT / folder)
+    return FIXED_PROJECT
+
+
 NOT_RECORDED = {".build.lock"}  # a lock, not a result
 
 
