@@ -45,31 +45,10 @@ class ManifestEntry:
         return self.pixels is not None and not self.file.endswith(".pdf")
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "file": self.file,
-            "profile": self.profile,
-            "placement": self.placement,
-            "design": self.design,
-            "format": self.format,
-            "languages": list(self.languages),
-            "quantity": self.quantity,
-            "pages": self.pages,
-            "sha256": self.sha256,
-            "preflight": self.preflight,
-            "warnings": list(self.warnings),
-            "inputs": self.inputs,
-            "placeholders": list(self.placeholders),
-        }
-        if self.jpeg is not None:
-            data["jpeg"] = self.jpeg
-        if self.post_text is not None:
-            data["post_text"] = self.post_text
-        if self.pixels is not None:
-            data["pixels"] = list(self.pixels)
-        data["draft"] = self.draft
-        data["held_back_by"] = list(self.held_back_by)
-        data["contact_warnings"] = list(self.contact_warnings)
-        return {**data, **{k: v for k, v in self.other.items() if k not in data}}
+        """The entry as the manifest holds it: its fields in this order, a card's only for
+        a card, then the keys an earlier version wrote."""
+        present = [name for name in _CARD_FIELDS if getattr(self, name) is not None]
+        return _as_json(self, (*_POSTER_FIELDS, *present, *_WALL_FIELDS), self.other)
 
     @classmethod
     def from_json(cls, data: object) -> ManifestEntry | None:
@@ -108,6 +87,12 @@ class ManifestEntry:
 
 
 _ENTRY_KEYS = frozenset(ManifestEntry.__dataclass_fields__) - {"other"}
+_CARD_FIELDS = ("jpeg", "post_text", "pixels")
+_WALL_FIELDS = ("draft", "held_back_by", "contact_warnings")
+_POSTER_FIELDS = tuple(
+    name for name in ManifestEntry.__dataclass_fields__
+    if name not in {*_CARD_FIELDS, *_WALL_FIELDS, "other"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -122,14 +107,7 @@ class Manifest:
     other: dict[str, Any] = field(default_factory=dict)  # keys an earlier version wrote
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "campaign": self.campaign,
-            "source": self.source,
-            "draft": self.draft,
-            "review_note": self.review_note,
-            "posters": [entry.to_json() for entry in self.posters],
-        }
-        return {**data, **{k: v for k, v in self.other.items() if k not in data}}
+        return _as_json(self, ("campaign", "source", "draft", "review_note", "posters"), self.other)
 
     @classmethod
     def from_json(cls, data: object) -> Manifest:
@@ -156,6 +134,19 @@ class Manifest:
 
 
 _MANIFEST_KEYS = frozenset(Manifest.__dataclass_fields__) - {"other"}
+
+
+def _as_json(record: object, names: tuple[str, ...], other: dict[str, Any]) -> dict[str, Any]:
+    data = {name: _json_value(getattr(record, name)) for name in names}
+    return {**data, **{key: value for key, value in other.items() if key not in data}}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, tuple):  # the tuples of a frozen record are JSON's lists
+        return [_json_value(item) for item in value]
+    if isinstance(value, ManifestEntry):
+        return value.to_json()
+    return value
 
 
 def _of(data: dict, key: str, kind: type) -> Any:
