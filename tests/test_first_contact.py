@@ -15,6 +15,7 @@ from generator.build.campaign import build_campaign
 from generator.campaign import CampaignError, Placement, load_campaign
 from generator.campaign.placeholders import placeholder_assets
 from generator.cli import EXIT_INVALID, EXIT_POSTERS_FAILED, main
+from generator.output.manifest import Manifest
 from generator.output.print_order import ORDER_HEADER, read_order_sheet, write_order_sheet
 from generator.planning.plan import plan
 
@@ -129,7 +130,7 @@ def test_print_order_gives_quantities_to_finals_only(tmp_path):
             order_entry("c_x_A3_lo-en_DRAFT.pdf", "A3", 7, draft=True),
         ]
     }
-    path = write_order_sheet(tmp_path, manifest)
+    path = write_order_sheet(tmp_path, Manifest.from_json(manifest))  # as read from disk
     rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
     assert rows[0][0] == "NOT FOR PRINT" and "2 DRAFT posters" in rows[0][1]
     assert rows[1] == list(ORDER_HEADER)
@@ -147,7 +148,8 @@ def test_print_order_gives_quantities_to_finals_only(tmp_path):
 
 
 def test_print_order_without_drafts_is_the_plain_table(tmp_path):
-    path = write_order_sheet(tmp_path, {"posters": [order_entry("a.pdf", "A4", 3, draft=False)]})
+    manifest = Manifest.from_json({"posters": [order_entry("a.pdf", "A4", 3, draft=False)]})
+    path = write_order_sheet(tmp_path, manifest)
     rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
     assert rows[0] == list(ORDER_HEADER)
     assert not any("DRAFT" in cell for row in rows for cell in row)

@@ -118,9 +118,9 @@ def test_no_character_outside_the_trim_on_either_side(flyers, page_index):
 def test_manifest_previews_and_print_order_know_the_two_sides(flyers, tourist_build):
     _, result = tourist_build
     folder = result.folder
-    entries = {e["file"]: e for e in read_manifest(folder)["posters"]}
+    entries = {e.file: e for e in read_manifest(folder).posters}
     for name in FLYERS:
-        assert entries[name]["pages"] == 2
+        assert entries[name].pages == 2
         front, back = preview_paths(folder, name, 2)
         assert front.is_file() and back.is_file()
         assert back.name.endswith("-p2.png")

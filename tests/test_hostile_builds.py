@@ -343,10 +343,10 @@ def test_two_builds_into_one_folder_take_turns_and_agree(project, tmp_path):
         assert "Traceback" not in log.read_text()
 
     manifest = read_manifest(folder)
-    files = sorted(entry["file"] for entry in manifest["posters"])
+    files = sorted(entry.file for entry in manifest.posters)
     assert files == poster_pdfs(folder) and len(files) == 2
-    for entry in manifest["posters"]:
-        assert sha256((folder / entry["file"]).read_bytes()) == entry["sha256"]
+    for entry in manifest.posters:
+        assert sha256((folder / entry.file).read_bytes()) == entry.sha256
     assert not list(folder.glob(".*.part"))
     assert (folder / LOCK).exists()  # the lock file stays; the lock itself is released
     assert json.loads((folder / "manifest.json").read_text())["campaign"] == "small-test"

@@ -116,7 +116,7 @@ def test_any_executor_can_run_the_build(project, tmp_path):
         )
     assert [r.ok for r in result.results] == [True, True, True], [r.error for r in result.results]
     manifest = read_manifest(result.folder)
-    assert len(manifest["posters"]) == 3
+    assert len(manifest.posters) == 3
 
 
 def test_a_killed_build_leaves_only_complete_pdfs_and_the_next_completes_it(project, tmp_path):
@@ -143,13 +143,13 @@ def test_a_killed_build_leaves_only_complete_pdfs_and_the_next_completes_it(proj
     for pdf in pdfs:
         with pikepdf.open(pdf) as document:  # every PDF under its final name is complete
             assert len(document.pages) == 1
-    listed = {e["file"] for e in read_manifest(folder).get("posters", [])}
+    listed = {e.file for e in read_manifest(folder).posters}
     assert listed <= {p.name for p in pdfs}
 
     result = build_campaign(load_campaign(path, project), project, out, jobs=1)
     assert all(r.ok for r in result.results) and len(result.results) == 8
     assert not list(folder.glob(".*.part"))
-    assert {e["file"] for e in read_manifest(folder)["posters"]} == {
+    assert {e.file for e in read_manifest(folder).posters} == {
         p.name for p in folder.glob("*.pdf") if p.name != "proof.pdf"
     }
 

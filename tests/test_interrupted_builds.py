@@ -163,16 +163,16 @@ def test_an_interrupted_pool_build_stops_cleanly(project, campaign, tmp_path, si
     assert f"interrupted ({name})" in output and "build again to finish" in output
     # The manifest lists the finished posters, each with the bytes it says; nothing torn.
     manifest = read_manifest(folder)
-    listed = sorted(entry["file"] for entry in manifest["posters"])
+    listed = sorted(entry.file for entry in manifest.posters)
     assert listed and set(listed) <= set(poster_pdfs(folder))
-    for entry in manifest["posters"]:
-        assert sha256((folder / entry["file"]).read_bytes()) == entry["sha256"]
+    for entry in manifest.posters:
+        assert sha256((folder / entry.file).read_bytes()) == entry.sha256
     assert len(listed) < POSTERS
     assert not list(folder.glob(".*.part"))
     # The next build keeps them and makes the rest.
     again = start_build(campaign, project, out, tmp_path / "again.log")
     assert again.wait(timeout=600) == 0, (tmp_path / "again.log").read_text()
-    assert len(read_manifest(folder)["posters"]) == POSTERS
+    assert len(read_manifest(folder).posters) == POSTERS
     assert "unchanged" in (tmp_path / "again.log").read_text()
 
 
@@ -221,5 +221,5 @@ def test_sigterm_of_a_build_in_one_process_stops_it_cleanly(project, campaign, t
     assert "Traceback" not in output and "interrupted (SIGTERM)" in output
     assert lock_is_free(folder)
     assert not list(folder.glob(".*.part"))
-    for entry in read_manifest(folder)["posters"]:
-        assert sha256((folder / entry["file"]).read_bytes()) == entry["sha256"]
+    for entry in read_manifest(folder).posters:
+        assert sha256((folder / entry.file).read_bytes()) == entry.sha256

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import os
@@ -10,6 +9,7 @@ import re
 import shutil
 import socket
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pikepdf
@@ -21,6 +21,7 @@ from conftest import PROJECT, SMALL_CAMPAIGN
 from generator.build.campaign import build_campaign
 from generator.campaign import load_campaign
 from generator.output.files import read_manifest
+from generator.output.manifest import Manifest, ManifestEntry
 from generator.output.print_order import ORDER_HEADER, write_order_sheet
 from generator.output.proofs import (
     paper_format,
@@ -93,12 +94,12 @@ def folder(built, tmp_path) -> Path:
 
 
 @pytest.fixture
-def manifest(folder) -> dict:
+def manifest(folder) -> Manifest:
     return read_manifest(folder)
 
 
 def test_the_build_lists_both_posters(manifest):
-    assert [e["file"] for e in manifest["posters"]] == [A4_FILE, A3L_FILE]
+    assert [e.file for e in manifest.posters] == [A4_FILE, A3L_FILE]
 
 
 # --- previews -------------------------------------------------------------------
@@ -106,7 +107,7 @@ def test_the_build_lists_both_posters(manifest):
 
 @pytest.mark.parametrize("dpi", [40, 25])
 def test_previews_have_the_size_of_the_page_with_bleed(folder, manifest, dpi):
-    written = write_previews(folder, manifest["posters"], dpi=dpi)
+    written = write_previews(folder, manifest.posters, dpi=dpi)
     a4, a3l = (
         folder / "test-crossing_border-sign_A4_lo-en_DRAFT.png",
         folder / f"{Path(A3L_FILE).stem}.png",
@@ -123,14 +124,14 @@ def test_previews_have_the_size_of_the_page_with_bleed(folder, manifest, dpi):
 
 
 def test_previews_show_the_pdf(folder, manifest):
-    (png,) = write_previews(folder, manifest["posters"][:1])
+    (png,) = write_previews(folder, manifest.posters[:1])
     with Image.open(png) as image:
         colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
     assert len(colours) > 50  # a rendered poster, not a blank page
 
 
 def test_previews_up_to_date_are_not_rewritten(folder, manifest):
-    entries = manifest["posters"]
+    entries = manifest.posters
     a4, a3l = write_previews(folder, entries)
     before = {png: png.stat().st_mtime_ns for png in (a4, a3l)}
 
@@ -148,34 +149,34 @@ def test_previews_up_to_date_are_not_rewritten(folder, manifest):
 
 
 def test_a_missing_preview_is_made_again(folder, manifest):
-    entries = manifest["posters"]
+    entries = manifest.posters
     a4, _ = write_previews(folder, entries)
     a4.unlink()
     assert write_previews(folder, entries) == [a4]
 
 
 def test_each_page_gets_its_own_preview_and_stale_pages_go(folder, manifest):
-    entry = copy.deepcopy(manifest["posters"][0])
+    entry = manifest.posters[0]
     pdf = folder / A4_FILE
     with pikepdf.open(pdf) as one:
         two = pikepdf.new()
         two.pages.extend(one.pages)
         two.pages.extend(one.pages)
         two.save(folder / "double.pdf")
-    entry.update(file="double.pdf", pages=2)
+    entry = replace(entry, file="double.pdf", pages=2)
     assert write_previews(folder, [entry]) == [folder / "double.png", folder / "double-p2.png"]
 
     # Now one page: rendered again, and the second page's preview removed.
     shutil.copy(pdf, folder / "double.pdf")
     make_older(folder / "double.png", than=folder / "double.pdf")
-    entry["pages"] = 1
+    entry = replace(entry, pages=1)
     assert write_previews(folder, [entry]) == [folder / "double.png"]
     assert not (folder / "double-p2.png").exists()
 
 
 def test_a_missing_pdf_is_skipped(folder, manifest):
     (folder / A4_FILE).unlink()
-    assert write_previews(folder, manifest["posters"]) == [folder / f"{Path(A3L_FILE).stem}.png"]
+    assert write_previews(folder, manifest.posters) == [folder / f"{Path(A3L_FILE).stem}.png"]
 
 
 # --- proof sheet ------------------------------------------------------------------
@@ -215,23 +216,22 @@ def test_proof_sheet_is_reproducible(built, folder, manifest):
 def test_proof_sheet_pages_statuses_and_escaping(built, folder, manifest):
     """Seven posters make two pages; warnings, failures, a missing PDF and markup are shown as such."""
     project, _ = built
-    template = manifest["posters"][0]
-    posters = []
-    for number in range(7):
-        entry = copy.deepcopy(template)
-        entry["quantity"] = number + 1
-        posters.append(entry)
-    posters[1]["preflight"]["warnings"] = ["page 1: a thin line"]
-    posters[2]["preflight"]["warnings"] = ["one", "two"]
-    posters[3]["preflight"].update(ok=False, errors=["page 1: no TrimBox"])
-    posters[4]["preflight"] = None
-    posters[6]["file"] = "gone_border-sign_A4_lo-en.pdf"
-    sheet = {
-        "campaign": "<b>odd</b>",
-        "draft": False,
-        "review_note": "ignored when reviewed",
-        "posters": posters,
-    }
+    template = manifest.posters[0]
+    report = template.preflight or {}
+    posters = [replace(template, quantity=number + 1) for number in range(7)]
+    posters[1] = replace(posters[1], preflight={**report, "warnings": ["page 1: a thin line"]})
+    posters[2] = replace(posters[2], preflight={**report, "warnings": ["one", "two"]})
+    posters[3] = replace(
+        posters[3], preflight={**report, "ok": False, "errors": ["page 1: no TrimBox"]}
+    )
+    posters[4] = replace(posters[4], preflight=None)
+    posters[6] = replace(posters[6], file="gone_border-sign_A4_lo-en.pdf")
+    sheet = Manifest(
+        campaign="<b>odd</b>",
+        draft=False,
+        review_note="ignored when reviewed",
+        posters=tuple(posters),
+    )
     path = write_proof_sheet(folder, sheet, project)
     with pikepdf.open(path) as pdf:
         assert len(pdf.pages) == 2
@@ -259,9 +259,8 @@ def test_preflight_status_labels():
 
 
 def test_order_sheet_lists_files_sizes_with_bleed_and_totals(folder, manifest):
-    for entry in manifest["posters"]:
-        entry["draft"] = False  # final posters carry their quantities
-    path = write_order_sheet(folder, manifest)
+    finals = tuple(replace(entry, draft=False) for entry in manifest.posters)
+    path = write_order_sheet(folder, replace(manifest, posters=finals))  # with quantities
     assert path == folder / "print-order.csv"
     with path.open(encoding="utf-8", newline="") as file:
         rows = list(csv.reader(file))
@@ -277,16 +276,16 @@ def test_order_sheet_lists_files_sizes_with_bleed_and_totals(folder, manifest):
 
 def test_order_sheet_sums_per_paper_size_and_counts_sides(tmp_path):
     def entry(file, label, quantity, pages=1):
-        return {"file": file, "format": label, "quantity": quantity, "pages": pages}
+        return ManifestEntry(file, format=label, quantity=quantity, pages=pages)
 
-    manifest = {
-        "posters": [
+    manifest = Manifest(
+        posters=(
             entry("a_x_A2_lo-en.pdf", "A2", 2),
             entry("b_x_A3_lo-en.pdf", "A3", 10, pages=2),
             entry("c_x_A3-landscape_lo-en.pdf", "A3-landscape", 4),
             entry("d_x_A2_lo-th.pdf", "A2", 1),
-        ]
-    }
+        )
+    )
     with write_order_sheet(tmp_path, manifest).open(encoding="utf-8", newline="") as file:
         rows = list(csv.reader(file))
     assert rows[1] == ["a_x_A2_lo-en.pdf", "A2", "426 × 600 mm", "420 × 594 mm", "2", "1"]
@@ -345,9 +344,8 @@ def test_cards_hold_their_texts_whatever_the_file_name(built, folder, manifest):
     character of them in the text layer; nothing lies outside a card, header or footer."""
     project, _ = built
     shutil.copy(folder / A4_FILE, folder / LONG_NAME)
-    long = copy.deepcopy(manifest["posters"][0])
-    long.update(file=LONG_NAME, languages=["lo", "th", "en", "zh-Hans"])
-    sheet = {**manifest, "posters": [long, *manifest["posters"]]}
+    long = replace(manifest.posters[0], file=LONG_NAME, languages=("lo", "th", "en", "zh-Hans"))
+    sheet = replace(manifest, posters=(long, *manifest.posters))
     path = write_proof_sheet(folder, sheet, project)
     text = squeeze("".join(page_texts(path)))
     assert LONG_NAME in text
@@ -369,7 +367,7 @@ def test_the_review_note_keeps_its_script(built, folder, manifest):
     """A review note in Lao is shaped text in a Lao font, as the campaign wrote it."""
     project, _ = built
     note = "ລໍຖ້າການກວດແກ້"
-    sheet = {**manifest, "draft": True, "review_note": note}
+    sheet = replace(manifest, draft=True, review_note=note)
     path = write_proof_sheet(folder, sheet, project)
     assert note in "".join(page_texts(path))
     with pikepdf.open(path) as pdf:
@@ -384,7 +382,7 @@ def test_a_long_review_note_is_printed_whole(built, folder, manifest):
         "Draft translations by the tool's developers; awaiting review by native speakers "
         "of each language before anything is printed."
     )
-    sheet = {**manifest, "draft": True, "review_note": note}
+    sheet = replace(manifest, draft=True, review_note=note)
     path = write_proof_sheet(folder, sheet, project)
     assert " ".join(note.split()) in " ".join("".join(page_texts(path)).split())
 
@@ -407,7 +405,7 @@ def test_the_sheet_embeds_the_workers_thumbnails_unless_they_are_stale(built, fo
             picture = pikepdf.PdfImage(image).as_pil_image().convert("RGB")
         return picture.resize((1, 1)).getpixel((0, 0))
 
-    sheet = {**manifest, "posters": manifest["posters"][:1]}
+    sheet = replace(manifest, posters=manifest.posters[:1])
     red_seen = first_image_colour(write_proof_sheet(folder, sheet, project))
     assert red_seen[0] > 240 and red_seen[1] < 20 and red_seen[2] < 20
     make_older(made, than=folder / A4_FILE)  # the poster changed after its thumbnail
@@ -421,7 +419,7 @@ def test_a_sheet_drawn_in_several_batches_is_one_pdf_with_every_page(
     import generator.output.proofs
 
     project, _ = built
-    sheet = {**manifest, "posters": manifest["posters"] * 7}  # 14 posters: 3 pages
+    sheet = replace(manifest, posters=manifest.posters * 7)  # 14 posters: 3 pages
     whole = folder / "whole.pdf"
     shutil.copy(write_proof_sheet(folder, sheet, project), whole)  # in one batch
     monkeypatch.setattr(generator.output.proofs, "PAGES_PER_BATCH", 1)

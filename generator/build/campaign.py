@@ -24,6 +24,7 @@ from ..output.files import (
     build_lock,
     remove_leftovers,
 )
+from ..output.manifest import Manifest
 from ..planning.inputs import job_key, poster_assets, templates_digest
 from ..planning.plan import PosterJob, fit_seeds, plan, select
 from ..prepress.profiles import PROFILES, PrintSetup, ProfileError, resolve_print
@@ -184,7 +185,7 @@ def _build_campaign(
             on_result(results[-1])
             continue
         entry = previous.get(job.filename)
-        fresh = entry and entry.get("inputs") == keys[job.filename] and intact(folder, entry)
+        fresh = entry and entry.inputs == keys[job.filename] and intact(folder, entry)
         if entry and fresh and not options.force:
             results.append(unchanged_result(job, entry))
             on_result(results[-1])
@@ -210,7 +211,7 @@ def _build_campaign(
 
     warnings = contact_warnings(contact_checks)  # as of the day of the build
 
-    def record() -> dict:
+    def record() -> Manifest:
         for result in results:
             result.contact_warnings = list(warnings[result.job.placement_id, result.job.design_id])
         return record_manifest(folder, campaign, planned, results, loaded, previous, warnings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..campaign import Campaign
@@ -18,6 +18,7 @@ from ..output.files import (
     sheet_is_fresh,
     write_manifest,
 )
+from ..output.manifest import Manifest, ManifestEntry
 from ..output.print_order import write_order_sheet
 from ..output.proofs import (
     ORDER_SHEET,
@@ -55,34 +56,43 @@ class PosterResult:
     extra: dict = field(default_factory=dict)  # a card's JPEG, post text and pixels
     field: tuple | None = None  # the campaign field a failure comes from, for its line
 
-    def manifest_entry(self) -> dict:
+    def manifest_entry(self) -> ManifestEntry:
         job = self.job
-        return {
-            "file": self.file,
-            "profile": self.profile,
-            "placement": job.placement_id,
-            "design": job.design_id,
-            "format": job.format.label,
-            "languages": list(job.languages),
-            "quantity": job.quantity,
-            "pages": self.pages,
-            "sha256": self.sha256,
-            "preflight": self.preflight,
-            "warnings": self.warnings,
-            "inputs": self.inputs,
-            "placeholders": self.placeholders,
-            **self.extra,
-            **content_fields(job, self.contact_warnings),
-        }
+        pixels = self.extra.get("pixels")
+        return with_content(
+            ManifestEntry(
+                file=str(self.file),
+                profile=self.profile,
+                placement=job.placement_id,
+                design=job.design_id,
+                format=job.format.label,
+                languages=tuple(job.languages),
+                quantity=job.quantity,
+                pages=self.pages,
+                sha256=self.sha256,
+                preflight=self.preflight,
+                warnings=tuple(self.warnings),
+                inputs=self.inputs,
+                placeholders=tuple(self.placeholders),
+                jpeg=self.extra.get("jpeg"),
+                post_text=self.extra.get("post_text"),
+                pixels=(pixels[0], pixels[1]) if pixels else None,
+            ),
+            job,
+            self.contact_warnings,
+        )
 
 
-def content_fields(job: PosterJob, contact_warnings: list[str]) -> dict:
+def with_content(
+    entry: ManifestEntry, job: PosterJob, contact_warnings: list[str]
+) -> ManifestEntry:
     """Whether the poster may go on a wall: recomputed at every build, never carried over."""
-    return {
-        "draft": job.draft,
-        "held_back_by": list(job.held_back),
-        "contact_warnings": contact_warnings,
-    }
+    return replace(
+        entry,
+        draft=job.draft,
+        held_back_by=tuple(job.held_back),
+        contact_warnings=tuple(contact_warnings),
+    )
 
 
 @dataclass
@@ -97,28 +107,28 @@ class CampaignResult:
         return [r for r in self.results if not r.ok]
 
 
-def previous_entries(folder: Path) -> dict[str, dict]:
-    posters = read_manifest(folder).get("posters", [])
-    return {e["file"]: e for e in posters if isinstance(e, dict) and isinstance(e.get("file"), str)}
+def previous_entries(folder: Path) -> dict[str, ManifestEntry]:
+    return {entry.file: entry for entry in read_manifest(folder).posters}
 
 
-def intact(folder: Path, entry: dict) -> bool:
+def intact(folder: Path, entry: ManifestEntry) -> bool:
     """The file the manifest lists is there and has the bytes it says."""
-    path = folder / entry["file"]
-    companions = [entry[key] for key in ("jpeg", "post_text") if isinstance(entry.get(key), str)]
+    path = folder / entry.file
+    companions = [name for name in (entry.jpeg, entry.post_text) if name is not None]
     return (
         path.is_file()
-        and sha256(path.read_bytes()) == entry.get("sha256")
+        and sha256(path.read_bytes()) == entry.sha256
         and all((folder / name).is_file() for name in companions)
     )
 
 
-def unchanged_result(job: PosterJob, entry: dict) -> PosterResult:
+def unchanged_result(job: PosterJob, entry: ManifestEntry) -> PosterResult:
+    card = {"jpeg": entry.jpeg, "post_text": entry.post_text, "pixels": entry.pixels}
     return PosterResult(
-        job, True, entry["file"], entry.get("pages", 0), entry.get("sha256"),
-        warnings=list(entry.get("warnings", [])), preflight=entry.get("preflight"),
-        inputs=entry.get("inputs"), unchanged=True, profile=entry.get("profile"),
-        extra={k: entry[k] for k in ("jpeg", "post_text", "pixels") if k in entry},
+        job, True, entry.file, entry.pages, entry.sha256,
+        warnings=list(entry.warnings), preflight=entry.preflight,
+        inputs=entry.inputs, unchanged=True, profile=entry.profile,
+        extra={k: value for k, value in card.items() if value is not None},
     )  # fmt: skip
 
 
@@ -128,35 +138,40 @@ def record_manifest(
     jobs: list[PosterJob],
     results: list[PosterResult],
     loaded,
-    previous: dict[str, dict],
+    previous: dict[str, ManifestEntry],
     contact_warnings: dict[tuple[str, str], list[str]],
-) -> dict:
+) -> Manifest:
     """Write the manifest: this build's posters, plus earlier ones it did not rebuild
     (``jobs``: every poster the campaign plans)."""
     built = {r.job.filename: r for r in results}
-    posters = []
+    posters: list[ManifestEntry] = []
     for job in jobs:
         # A poster that went from draft to final or back: its file under the other
         # name shows content that is no longer the campaign's.
-        _remove_stale(folder, job.other_filename, previous.get(job.other_filename, {}).get("pages"))
+        _remove_stale(folder, job.other_filename, _pages(previous, job.other_filename))
         result = built.get(job.filename)
         if result is not None and not result.refused:
             if result.ok:
                 posters.append(result.manifest_entry())
             else:
-                _remove_stale(folder, job.filename, previous.get(job.filename, {}).get("pages"))
+                _remove_stale(folder, job.filename, _pages(previous, job.filename))
         elif job.filename in previous and (folder / job.filename).is_file():
             warnings = contact_warnings[job.placement_id, job.design_id]
-            posters.append({**previous[job.filename], **content_fields(job, warnings)})
-    manifest = {
-        "campaign": campaign.id,
-        "source": loaded.path.name,
-        "draft": any(job.draft for job in jobs),
-        "review_note": campaign.review.note,
-        "posters": posters,
-    }
+            posters.append(with_content(previous[job.filename], job, warnings))
+    manifest = Manifest(
+        campaign=campaign.id,
+        source=loaded.path.name,
+        draft=any(job.draft for job in jobs),
+        review_note=campaign.review.note,
+        posters=tuple(posters),
+    )
     write_manifest(folder, manifest)
     return manifest
+
+
+def _pages(previous: dict[str, ManifestEntry], filename: str) -> int | None:
+    entry = previous.get(filename)
+    return entry.pages if entry is not None else None
 
 
 def _remove_stale(folder: Path, filename: str, pages: int | None) -> None:
@@ -174,15 +189,15 @@ def _remove_stale(folder: Path, filename: str, pages: int | None) -> None:
             raise OutputError(path, error) from None
 
 
-def write_proofs(folder: Path, manifest: dict, project: Path) -> None:
+def write_proofs(folder: Path, manifest: Manifest, project: Path) -> None:
     """Previews (each redrawn only when out of date), and the proof sheet and print order
     whenever what they were made from (the manifest) differs from what they show, or
     they are missing or were changed, or their last write failed: an unchanged rebuild
     never imports WeasyPrint."""
-    if not manifest["posters"]:
+    if not manifest.posters:
         return
     with _faults_named(folder):
-        write_previews(folder, manifest["posters"])
+        write_previews(folder, manifest.posters)
     digest = made_from(manifest)
     if not sheet_is_fresh(folder, ORDER_SHEET, digest):
         with _faults_named(folder / ORDER_SHEET):

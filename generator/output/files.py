@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from .manifest import Manifest
+
 MANIFEST = "manifest.json"
 LOCK = ".build.lock"
 
@@ -79,17 +81,20 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_manifest(folder: Path) -> dict:
+def read_manifest(folder: Path) -> Manifest:
+    """The folder's manifest; an empty one when there is none or it does not parse."""
     try:
-        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        data = {}
+    return Manifest.from_json(data)
 
 
-def write_manifest(folder: Path, manifest: dict) -> None:
+def write_manifest(folder: Path, manifest: Manifest) -> None:
     """Write the manifest, unless it already says exactly this: a build with nothing to
     do writes nothing (and works in a folder it cannot write)."""
-    data = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode()
+    as_json = manifest.to_json()
+    data = (json.dumps(as_json, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode()
     write_if_changed(folder / MANIFEST, data)
 
 
@@ -109,10 +114,11 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 SHEETS = ".sheets.json"
 
 
-def made_from(manifest: dict) -> str:
+def made_from(manifest: Manifest) -> str:
     """The digest of what a sheet is made from: the whole manifest (texts' files, their
-    bytes' hashes, quantities, preflight, draft state)."""
-    return sha256(json.dumps(manifest, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    bytes' hashes, quantities, preflight, draft state), as it is written."""
+    as_json = manifest.to_json()
+    return sha256(json.dumps(as_json, ensure_ascii=False, sort_keys=True).encode("utf-8"))
 
 
 def sheet_is_fresh(folder: Path, name: str, digest: str) -> bool:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..planning.formats import FORMAT_NAMES
 from .files import write_atomically
-from .proofs import ORDER_SHEET, is_card, ordered_quantity, paper_format
+from .manifest import Manifest, ManifestEntry
+from .proofs import ORDER_SHEET, paper_format
 
 ORDER_HEADER = ("file", "format", "paper size with bleed", "trim size", "quantity", "sides")
 
@@ -21,7 +22,7 @@ NOT_FOR_PRINT = "NOT FOR PRINT"
 DRAFTS_HEADING = "DRAFTS: NOT FOR PRINT"
 
 
-def write_order_sheet(folder: Path, manifest: dict) -> Path:
+def write_order_sheet(folder: Path, manifest: Manifest) -> Path:
     """Write ``folder/print-order.csv`` from the manifest's posters.
 
     Per final poster: the paper size including the 3 mm bleed on each side (what
@@ -31,10 +32,9 @@ def write_order_sheet(folder: Path, manifest: dict) -> Path:
     first, then a grand total. Drafts, if any, come after a blank row under
     their own heading, with an empty quantity. UTF-8 without a byte-order mark.
     """
-    posters = [e for e in manifest.get("posters", []) if isinstance(e, dict) and e.get("file")]
-    posters = [e for e in posters if not is_card(e)]  # social-media cards are posted, not printed
-    finals = [e for e in posters if not e.get("draft")]
-    drafts = [e for e in posters if e.get("draft")]
+    posters = [e for e in manifest.posters if not e.is_card]  # cards are posted, not printed
+    finals = [e for e in posters if not e.draft]
+    drafts = [e for e in posters if e.draft]
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     if drafts:
@@ -50,9 +50,9 @@ def write_order_sheet(folder: Path, manifest: dict) -> Path:
     writer.writerow(ORDER_HEADER)
     totals: dict[str, int] = {}
     for entry in finals:
-        quantity = ordered_quantity(entry)
+        quantity = entry.quantity
         writer.writerow(_row(entry, quantity))
-        name = paper_format(entry["format"]).name
+        name = paper_format(entry.format).name
         totals[name] = totals.get(name, 0) + quantity
     for name in FORMAT_NAMES:
         if name in totals:
@@ -88,11 +88,11 @@ def read_order_sheet(path: Path) -> tuple[list[dict], list[dict]]:
     return posters(rows[:heading]), posters(rows[heading + 1 :])
 
 
-def _row(entry: dict, quantity: int | str) -> tuple:
-    paper = paper_format(entry["format"])
-    sides = 2 if entry.get("pages") == 2 else 1
+def _row(entry: ManifestEntry, quantity: int | str) -> tuple:
+    paper = paper_format(entry.format)
+    sides = 2 if entry.pages == 2 else 1
     return (
-        entry["file"],
+        entry.file,
         paper.label,
         size_label(paper.media_mm),
         size_label(paper.trim_mm),

@@ -25,7 +25,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from glob import escape as glob_escape
 from pathlib import Path
@@ -36,6 +36,7 @@ from ..campaign.languages import LANGUAGES, LATIN_FONT, all_font_families
 from ..planning.formats import FORMAT_NAMES, MM_PER_PT, PaperFormat
 from ..preflight.pdfium_access import open_pdf
 from .files import atomic_file, write_atomically
+from .manifest import Manifest, ManifestEntry
 
 LOGGER = logging.getLogger(__name__)
 
@@ -90,7 +91,9 @@ def thumbnail_path(folder: Path, file: str) -> Path:
     return folder / THUMBNAILS / f"{Path(file).stem}.jpg"
 
 
-def write_previews(folder: Path, entries: list[dict], dpi: int = PREVIEW_DPI) -> list[Path]:
+def write_previews(
+    folder: Path, entries: Sequence[ManifestEntry], dpi: int = PREVIEW_DPI
+) -> list[Path]:
     """Render a PNG of every page of every listed PDF; return the PNGs written by this call.
 
     Rendering the larger formats takes a while, so a poster's previews are left
@@ -104,16 +107,15 @@ def write_previews(folder: Path, entries: list[dict], dpi: int = PREVIEW_DPI) ->
     """
     written: list[Path] = []
     for entry in entries:
-        file = entry.get("file")
-        if not isinstance(file, str) or is_card(entry):
+        file = entry.file
+        if entry.is_card:
             continue  # a social-media card's PNG is its own preview
         pdf_path = folder / file
         if not pdf_path.is_file():
             LOGGER.warning("no preview for %s: the file is missing", file)
             continue
-        pages = entry.get("pages")
-        if isinstance(pages, int) and pages > 0:
-            known = preview_paths(folder, file, pages)
+        if entry.pages > 0:
+            known = preview_paths(folder, file, entry.pages)
             if all(_preview_fresh(png, pdf_path, dpi) for png in known):
                 continue
         written += render_previews(folder, file, pdf_path, dpi)
@@ -190,7 +192,7 @@ def preflight_status(preflight: dict | None) -> tuple[str, str]:
     return "OK", "ok"
 
 
-def write_proof_sheet(folder: Path, manifest: dict, project: Path | None = None) -> Path:
+def write_proof_sheet(folder: Path, manifest: Manifest, project: Path | None = None) -> Path:
     """Write ``folder/proof.pdf``: every poster of the manifest as a thumbnail with its facts.
 
     One look at a few A4 pages shows every poster, what it is and whether
@@ -199,42 +201,40 @@ def write_proof_sheet(folder: Path, manifest: dict, project: Path | None = None)
     stale). The sheet carries no date: the same posters give the same bytes.
     ``project`` is not needed any more; it is accepted for older callers.
     """
-    posters = [e for e in manifest.get("posters", []) if isinstance(e, dict) and e.get("file")]
+    posters = manifest.posters
     cards = []
     for entry in posters:
-        status, status_class = preflight_status(entry.get("preflight"))
-        pdf_path = folder / entry["file"]
-        card = is_card(entry)  # a social-media card, shown beside the posters
+        status, status_class = preflight_status(entry.preflight)
+        pdf_path = folder / entry.file
+        card = entry.is_card  # a social-media card, shown beside the posters
         sides = (1 if card else _pages(pdf_path)) if pdf_path.is_file() else None
-        shown = " · card {} × {} px".format(*entry["pixels"]) if card else ""
+        shown = " · card {} × {} px".format(*(entry.pixels or ())) if card else ""
         cards.append(
             _Card(
-                file=entry["file"],
+                file=entry.file,
                 rows=(
                     (
                         "Format",
-                        str(entry.get("format", "?"))
-                        + (" · two-sided" if sides == 2 else "")
-                        + shown,
+                        (entry.format or "?") + (" · two-sided" if sides == 2 else "") + shown,
                     ),
-                    ("Languages", _languages_label(entry.get("languages") or [])),
-                    ("Quantity", str(entry.get("quantity", 0))),
+                    ("Languages", _languages_label(list(entry.languages))),
+                    ("Quantity", str(entry.quantity)),
                 ),
                 status=status,
                 status_class=status_class,
                 folder=folder if sides else None,
             )
         )
-    total = sum(ordered_quantity(entry) for entry in posters if not is_card(entry))  # cards: posted
+    total = sum(entry.quantity for entry in posters if not entry.is_card)  # cards: posted
     header = _Header(
-        campaign=str(manifest.get("campaign", folder.name)),
+        campaign=manifest.campaign or folder.name,
         summary=(
             f"{len(posters)} poster{'' if len(posters) == 1 else 's'}"
             f" · {total} print{'' if total == 1 else 's'} in all"
-            + (f" · from {manifest['source']}" if manifest.get("source") else "")
+            + (f" · from {manifest.source}" if manifest.source else "")
         ),
-        draft=bool(manifest.get("draft")),
-        review_note=str(manifest.get("review_note") or ""),
+        draft=manifest.draft,
+        review_note=manifest.review_note or "",
     )
     path = folder / PROOF_SHEET
     _draw_sheet(header, cards, path)
@@ -535,12 +535,6 @@ def _join_reproducibly(batches: list[Path], path: Path, title: str) -> None:
         joined.unlink(missing_ok=True)
 
 
-def is_card(entry: dict) -> bool:
-    """Whether a manifest entry is a social-media card (a PNG with its pixels), not a PDF."""
-    pixels = entry.get("pixels")
-    return isinstance(pixels, list) and len(pixels) == 2 and not entry["file"].endswith(".pdf")
-
-
 def _pages(pdf: Path) -> int:
     with open_pdf(pdf) as document:
         return len(document)
@@ -619,12 +613,6 @@ def _languages_label(codes: list[str]) -> str:
 def _chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def ordered_quantity(entry: dict) -> int:
-    """The copies a manifest entry orders (0 when it names none)."""
-    quantity = entry.get("quantity")
-    return quantity if isinstance(quantity, int) else 0
 
 
 def paper_format(label: str) -> PaperFormat:

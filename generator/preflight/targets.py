@@ -46,12 +46,12 @@ def collect_targets(given: Iterable[Path], output: Path, project: Path) -> list[
                 raise ValueError(f"{path}: not a valid campaign file ({error})") from None
         if not (folder / MANIFEST).is_file():
             raise ValueError(f"no {MANIFEST} in {folder}: build the posters first")
-        for entry in read_manifest(folder).get("posters", []):
-            file = folder / str(entry.get("file"))
+        for entry in read_manifest(folder).posters:
+            file = folder / entry.file
             # A social-media card has no PDF: its checks ran at build (the manifest's preflight).
             if file.is_file() and file.suffix == ".pdf":
-                paper = paper_format(entry["format"]) if entry.get("format") else None
-                targets.append(Target(file, paper, entry.get("profile"), entry.get("pages")))
+                paper = paper_format(entry.format) if entry.format else None
+                targets.append(Target(file, paper, entry.profile, entry.pages or None))
     return targets
 
 

@@ -160,8 +160,7 @@ class App:
         query = request.query_params
         filters = {k: query.get(k, "") for k in ("placement", "language", "design", "status")}
         manifest = {
-            item.get("file"): item
-            for item in read_manifest(self.ws.output / entry.campaign.id).get("posters", [])
+            item.file: item for item in read_manifest(self.ws.output / entry.campaign.id).posters
         }
         cards = []
         for job in entry.jobs():

@@ -20,10 +20,11 @@ import tempfile
 import threading
 import time
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..output.files import read_manifest
+from ..output.manifest import ManifestEntry
 from ..output.print_order import write_order_sheet
 from ..output.proofs import ORDER_SHEET, PROOF_SHEET, preview_paths, write_proof_sheet
 from .state import CampaignFile, Workspace
@@ -129,8 +130,7 @@ def current_keys(ws: Workspace, entry: CampaignFile, jobs: list | None = None) -
 def built_preview(ws: Workspace, entry: CampaignFile, job) -> Path | None:
     """The build's own preview of a poster, when that build is of the campaign as it is."""
     folder = ws.output / entry.campaign.id
-    posters = read_manifest(folder).get("posters", [])
-    item = next((i for i in posters if isinstance(i, dict) and i.get("file") == job.filename), None)
+    item = read_manifest(folder).entry(job.filename)
     if item is None:
         return None
     png = preview_paths(folder, job.filename, 1)[0]
@@ -139,13 +139,15 @@ def built_preview(ws: Workspace, entry: CampaignFile, job) -> Path | None:
     except OSError:
         return None
     try:
-        same = current_keys(ws, entry, [job]).get(job.filename) == item.get("inputs")
+        same = current_keys(ws, entry, [job]).get(job.filename) == item.inputs
     except NotReady:
         return None
     return png if fresh and same else None
 
 
-def _current_entries(ws: Workspace, entry: CampaignFile) -> tuple[Path, list[dict], list[str]]:
+def _current_entries(
+    ws: Workspace, entry: CampaignFile
+) -> tuple[Path, list[ManifestEntry], list[str]]:
     """The campaign's output folder, the manifest entries of posters built from the campaign
     as it is now, and the names of those out of date."""
     campaign = entry.campaign
@@ -153,58 +155,57 @@ def _current_entries(ws: Workspace, entry: CampaignFile) -> tuple[Path, list[dic
         raise NotReady("the campaign file does not load: fix it first")
     folder = ws.output / campaign.id
     manifest = read_manifest(folder)
-    if not manifest.get("posters"):
+    if not manifest.posters:
         raise NotReady("no build yet: build the campaign first")
     keys = current_keys(ws, entry)
     current, stale = [], []
-    for item in manifest["posters"]:
-        file = item.get("file")
-        if not isinstance(file, str) or not (folder / file).is_file():
+    for item in manifest.posters:
+        if not (folder / item.file).is_file():
             continue
-        if keys.get(file) == item.get("inputs"):
+        if keys.get(item.file) == item.inputs:
             current.append(item)
         else:
-            stale.append(file)
+            stale.append(item.file)
     return folder, current, stale
 
 
 def print_package(ws: Workspace, entry: CampaignFile) -> Package:
     """A ZIP of the final posters, with their own proof sheet and print order."""
     folder, current, stale = _current_entries(ws, entry)
-    finals = [item for item in current if not item.get("draft")]
+    finals = [item for item in current if not item.draft]
     if not finals:
         why = "; ".join(
             part
             for part in (
-                f"{sum(1 for i in current if i.get('draft'))} built posters are drafts (texts "
+                f"{sum(1 for i in current if i.draft)} built posters are drafts (texts "
                 "await review)"
-                if any(i.get("draft") for i in current)
+                if any(i.draft for i in current)
                 else "",
                 f"{len(stale)} are out of date: build again" if stale else "",
             )
             if part
         )
         raise NotReady(f"no final poster to print{': ' + why if why else ''}")
-    manifest = {**read_manifest(folder), "posters": finals, "draft": False}
+    manifest = replace(read_manifest(folder), posters=tuple(finals), draft=False)
     with tempfile.TemporaryDirectory(prefix="print-package-") as temporary:
         sheet = Path(temporary)
         for item in finals:
-            shutil.copy2(folder / item["file"], sheet / item["file"])
-            for png in preview_paths(folder, item["file"], int(item.get("pages") or 1)):
+            shutil.copy2(folder / item.file, sheet / item.file)
+            for png in preview_paths(folder, item.file, item.pages or 1):
                 if png.is_file():
                     shutil.copy2(png, sheet / png.name)
         write_order_sheet(sheet, manifest)
         write_proof_sheet(sheet, manifest, ws.project)
-        files = [item["file"] for item in finals] + [PROOF_SHEET, ORDER_SHEET]
+        files = [item.file for item in finals] + [PROOF_SHEET, ORDER_SHEET]
         data = _zip(sheet, files)
-    return Package(f"{entry.campaign.id}-print.zip", data, [i["file"] for i in finals])
+    return Package(f"{entry.campaign.id}-print.zip", data, [i.file for i in finals])
 
 
 def proof_package(ws: Workspace, entry: CampaignFile) -> Package:
     """A ZIP of the draft posters (marked DRAFT) and the build's proof sheet: for review,
     never for print."""
     folder, current, _ = _current_entries(ws, entry)
-    drafts = [item["file"] for item in current if item.get("draft")]
+    drafts = [item.file for item in current if item.draft]
     if not drafts:
         raise NotReady("no draft poster in the latest build")
     files = drafts + ([PROOF_SHEET] if (folder / PROOF_SHEET).is_file() else [])
