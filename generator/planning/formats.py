@@ -78,8 +78,6 @@ VIEWING_DISTANCE_M: dict[str, float] = {
 CAP_HEIGHT_PER_M_MM = 25 / 3
 # Capital height as a share of the font size (Noto Sans: 0.714 em).
 CAP_HEIGHT_EM = 0.714
-# Body text is read as one walks up to the sign, from 40% of the viewing distance;
-# small print (names under numbers, the footer) from 20%.
 # The roles of the type scale. Each is read from a share of the poster's viewing
 # distance (the headline from all of it, small print as one walks up). The layout
 # sets each role's floor by it, preflight judges printed sizes by it, and the QR
@@ -142,13 +140,10 @@ class PaperFormat:
         """The size below which the layout never sets ``role``: the legible minimum,
         except on a phone, which is read from where it is held (no walking up to it),
         so its small print is read from at least ``PHONE_READING_SHARE`` of the distance."""
-        floor = self.min_font_size_mm(role, distance_m)
         share = ROLE_READING_SHARE[role]
-        return (
-            floor * PHONE_READING_SHARE / share
-            if self.is_pixel and share < PHONE_READING_SHARE
-            else floor
-        )
+        if self.is_pixel:
+            share = max(share, PHONE_READING_SHARE)
+        return self._legible_size_mm(share, distance_m)
 
     @property
     def label(self) -> str:
@@ -159,5 +154,8 @@ class PaperFormat:
         ``distance_m`` (by default this format's viewing distance): 25 mm of capital
         height per 3 m. Preflight holds printed text to it; the layout's floors are
         this, or more on a phone (``layout_floor_mm``)."""
-        distance = (distance_m or self.viewing_distance_m) * ROLE_READING_SHARE[role]
+        return self._legible_size_mm(ROLE_READING_SHARE[role], distance_m)
+
+    def _legible_size_mm(self, share: float, distance_m: float | None) -> float:
+        distance = (distance_m or self.viewing_distance_m) * share
         return distance * CAP_HEIGHT_PER_M_MM / CAP_HEIGHT_EM
