@@ -60,6 +60,9 @@ actualtext.install()  # copy and paste gives the printed words (Thai, Khmer, Bur
 
 TOLERANCE_PX = 0.75
 TOLERANCE_MM = 0.3
+# What a grown page may run past its sheet: the measuring's float noise (1e-13 mm seen),
+# nothing a printer could see. Without it a page that fits is taken for overgrown.
+GROWN_OVERFLOW_MM = 0.001
 MAX_FIT_ROUNDS = 6
 GAP_SHARE = 0.7
 # A page grows its texts into its spare room when that is at least this share of its
@@ -274,7 +277,7 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         passed_on = None  # the scales the family's other posters start from, if not these
         # A grown page must fit outright: the tolerance is for shrinking, and a grown
         # page that runs past its sheet at all pushes its foot into the safe area.
-        overgrown = before_growing is not None and any(s.overflow_mm > 0 for s in sheets)
+        overgrown = before_growing is not None and any(s.overflow_mm > GROWN_OVERFLOW_MM for s in sheets)
         if before_growing is not None and (tall or narrow or overgrown):
             fits, document = before_growing
             if grow_share == GROW_MIN_SHARE:  # a family's seed (it started from nothing)
