@@ -102,3 +102,27 @@ def test_layouts_per_poster_stay_low_on_a_small_campaign(project, tmp_path, monk
     assert posters == 4
     # At most one poster in four lays out twice (the seed that grows); the proof sheet is no layout.
     assert len(calls) <= 1.3 * posters, len(calls)
+
+
+def test_a_familys_grown_seed_is_kept_and_its_scales_fit_the_next_format(tmp_path, monkeypatch):
+    """The sample's Lao-Chinese Boten sign, A1 then A3: the A1 grows once and keeps its
+    grown page, and the A3 fits at once from the scales it passed on. (Once, the A1's
+    grown page measured an overflow of 1e-13 mm, was taken for overgrown, printed its
+    emptier first layout and passed on scales that made the A3 lay out three times.)"""
+    from conftest import PROJECT
+
+    calls: list[str] = []
+    real = weasyprint.HTML.render
+
+    def counting(self, *args, **kwargs):
+        calls.append("layout")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "render", counting)
+    loaded = load_campaign(PROJECT / "campaigns" / "laos-border-crossings.yaml", PROJECT)
+    only = ("boten-mohan", "border-sign")
+    result = build_campaign(loaded, PROJECT, tmp_path / "out", only=only, jobs=1, force=True)
+    made = {r.job.format.label: r for r in result.results}
+    assert set(made) == {"A1", "A3"} and all(r.ok for r in made.values())
+    assert max(made["A1"].fits[(GROUP, "primary")], made["A3"].fits[(GROUP, "primary")]) > 1.0
+    assert len(calls) == 3, len(calls)  # the seed's two (first, grown), the A3's one
