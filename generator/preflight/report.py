@@ -3,7 +3,8 @@
 ``PreflightReport`` is the one the checks fill; ``PreflightSummary`` is what a build
 keeps of it (a poster's result, the manifest): frozen, without the per-check messages
 (``errors`` and ``warnings`` carry them) and the page count (the entry has its own).
-Both become JSON only where they are written: ``output.manifest`` and the CLI."""
+The summary becomes JSON only where it is written (``output.manifest.preflight_json``,
+for the manifest and ``poster preflight --json``)."""
 
 from __future__ import annotations
 
@@ -105,9 +106,8 @@ class PreflightSummary:
     warnings: tuple[str, ...] = ()
     fonts: tuple[str, ...] = ()
     checks: Mapping[str, CheckSummary] = field(default_factory=dict)
-    measures: Mapping[str, object] = field(
-        default_factory=dict
-    )  # smallest text, lowest contrast...
+    # Smallest text, lowest contrast...: as the checks measured them.
+    measures: Mapping[str, object] = field(default_factory=dict)
     other: Mapping[str, Any] = field(default_factory=dict)  # keys an earlier version wrote
 
     @property
