@@ -205,7 +205,7 @@ def build(
                     console.print(f"  {state} {escape(str(result.file))}")
                 # Preflight warnings always (what a print shop would query); the rest verbose.
                 fresh = not quiet and not result.unchanged
-                checked = (result.preflight or {}).get("warnings", []) if fresh else []
+                checked = result.preflight.warnings if fresh and result.preflight else ()
                 for warning in result.warnings if verbose else checked:
                     console.print(f"    [yellow]warning[/yellow] {escape(warning)}")
                 if result.placeholders and not quiet:
@@ -326,8 +326,8 @@ def _summary(result, seconds: float) -> None:
         console.print(f"  {cards} social-media cards: sRGB PNG and JPEG, each with its post text")
     checked = [r.preflight for r in outcomes if r.preflight]
     if checked:
-        passed = sum(1 for p in checked if p.get("ok"))
-        with_warnings = sum(1 for p in checked if p.get("ok") and p.get("warnings"))
+        passed = sum(1 for p in checked if p.ok)
+        with_warnings = sum(1 for p in checked if p.ok and p.warnings)
         failed_checks = len(checked) - passed
         shown = f"[red]{failed_checks} failed[/red]" if failed_checks else "0 failed"
         console.print(
@@ -478,6 +478,7 @@ def preflight_command(targets, output, profile, as_json, project) -> None:
     TARGETS are PDF files, output folders (with a manifest.json) or campaign
     files (their posters under --output); default: every campaign in campaigns/.
     """
+    from .output.manifest import preflight_json
     from .preflight.targets import collect_targets, run_preflight
 
     try:
@@ -489,7 +490,7 @@ def preflight_command(targets, output, profile, as_json, project) -> None:
         sys.exit(EXIT_POSTERS_FAILED)
     reports = run_preflight(files, profile)
     if as_json:
-        data = [{"file": str(path), **report.as_dict()} for path, report in reports]
+        data = [{"file": str(path), **preflight_json(report.summary())} for path, report in reports]
         out.print_json(json.dumps(data, ensure_ascii=False))
     else:
         for path, report in reports:

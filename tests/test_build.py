@@ -185,7 +185,7 @@ def test_texts_are_set_in_their_languages_declared_fonts(small_build, small_pdf)
     lao = fonts_drawing(small_pdf, "ດ່ານທົດລອງ")  # the place name, in the footer
     assert lao and all(name.startswith("Noto-Sans-Lao") for name in lao), lao
     _, _, poster = small_build
-    fonts = poster.preflight["fonts"]
+    fonts = poster.preflight.fonts
     assert all(name.startswith("Noto-Sans") for name in fonts), fonts
     assert not any("CJK" in name for name in fonts), fonts
 

@@ -246,3 +246,24 @@ def test_validate_with_layout_agrees_with_build(project, tmp_path):
         if not should_build:
             said = " ".join(failed.output.split())
             assert "too long" in poster.error and "'contract'" in said and "too long" in said
+
+
+def test_every_text_a_poster_prints_is_keyed_by_its_campaign_text_id():
+    """One id scheme: the fit, the text layer's messages and the workspace know each text
+    of a poster by the id the PO files use (``placement.<id>.name``, not ``place-<id>``)."""
+    from generator.campaign.content import campaign_texts, name_id
+
+    for path in (BORDER, TOURIST):
+        campaign = load_campaign(path, PROJECT).campaign
+        ids = set(campaign_texts(campaign))
+        seen = set()
+        for job in plan(campaign):
+            if (job.design_id, job.placement_id) in seen:
+                continue
+            seen.add((job.design_id, job.placement_id))
+            context = PosterContext(job, campaign, PROJECT)
+            place = context.variables()["place"]
+            expected = name_id("placement", job.placement_id)
+            assert {(t.key, t.text_id) for t in place} == {(expected, expected)}
+            keys = {key for key, _ in context.printed if not key.startswith("number-")}
+            assert keys and keys <= ids, (job.name, keys - ids)

@@ -291,7 +291,7 @@ def test_a_script_declared_by_the_campaign_is_rendered_with_its_fonts_and_reads_
         result = build_campaign(loaded, project, tmp_path / "out", jobs=1, profile="digital")
     [poster] = result.results
     assert poster.ok, poster.error
-    assert poster.preflight["checks"]["text layer"]["status"] == "ok"
+    assert poster.preflight.checks["text layer"].status == "ok"
     pdf = result.folder / poster.file
     assert "Noto-Sans-Devanagari" in font_families(pdf)
 

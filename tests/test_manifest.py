@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from generator.output.files import MANIFEST, read_manifest, write_manifest
-from generator.output.manifest import Manifest, ManifestEntry
+from generator.output.manifest import CardFiles, Manifest, ManifestEntry
+from generator.preflight.report import CheckSummary
 
 CARD = {
     "file": "a_social-card_square_lo-th_DRAFT.png",
@@ -19,7 +20,16 @@ CARD = {
     "quantity": 0,
     "pages": 1,
     "sha256": "ab" * 32,
-    "preflight": {"ok": True, "errors": [], "warnings": [], "checks": {}},
+    "preflight": {
+        "ok": True,
+        "profile": "digital",
+        "format": "square",
+        "errors": [],
+        "warnings": ["text size: page 1: small"],
+        "fonts": ["Noto-Sans", "Noto-Sans-Lao"],
+        "checks": {"fonts": {"status": "ok", "summary": "2 fonts, embedded"}},
+        "measures": {"colour spaces": ["RGB"], "smallest text mm": 6.25},
+    },
     "warnings": ["one"],
     "inputs": "cd" * 32,
     "placeholders": [],
@@ -47,7 +57,12 @@ def test_a_manifest_reads_back_as_the_same_bytes(tmp_path: Path):
     manifest = read_manifest(tmp_path)
     poster, card = manifest.posters
     assert (poster.file, poster.quantity, poster.is_card) == (POSTER["file"], 4, False)
-    assert (card.pixels, card.jpeg, card.is_card) == ((1080, 1080), CARD["jpeg"], True)
+    files = CardFiles(CARD["jpeg"], CARD["post_text"], (1080, 1080))
+    assert (card.card, card.is_card, poster.card) == (files, True, None)
+    report = card.preflight
+    assert report is not None and report.ok and report.warnings == ("text size: page 1: small",)
+    assert report.checks == {"fonts": CheckSummary("ok", "2 fonts, embedded")}
+    assert report.measures["smallest text mm"] == 6.25
     assert poster.to_json() == POSTER and list(card.to_json()) == list(CARD)
     (tmp_path / MANIFEST).unlink()
     write_manifest(tmp_path, manifest)
@@ -77,3 +92,13 @@ def test_no_manifest_reads_as_an_empty_one(tmp_path: Path):
     assert read_manifest(tmp_path) == Manifest()
     (tmp_path / MANIFEST).write_text("{ torn", encoding="utf-8")
     assert read_manifest(tmp_path).posters == ()
+
+
+def test_an_older_preflight_reads_with_defaults_and_keeps_unknown_keys():
+    data = {"file": "a.pdf", "preflight": {"errors": ["fonts: not embedded"], "legacy": 1}}
+    entry = ManifestEntry.from_json(data)
+    assert entry is not None and entry.preflight is not None
+    assert not entry.preflight.ok and entry.preflight.profile == "digital"
+    written = entry.to_json()["preflight"]
+    assert written["ok"] is False and list(written)[-1] == "legacy"
+    assert ManifestEntry.from_json({"file": "a.pdf", "preflight": "ok"}).preflight is None

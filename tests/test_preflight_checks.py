@@ -81,8 +81,8 @@ def test_rgb_image_is_converted_to_cmyk_and_a_coarse_one_fails(project, tmp_path
     fine = SMALL_CAMPAIGN.replace(PICTOGRAM, photo(project, (600, 450))) + PRESS
     poster = only_poster(build(project, fine, tmp_path / "fine"))
     assert poster.ok, poster.error
-    assert poster.preflight["checks"]["colour"]["summary"] == "CMYK, Separation"
-    assert poster.preflight["measures"]["lowest image ppi"] >= 300
+    assert poster.preflight.checks["colour"].summary == "CMYK, Separation"
+    assert poster.preflight.measures["lowest image ppi"] >= 300
     assert any("converted to Artifex CMYK SWOP Profile" in w for w in poster.warnings)
 
     coarse = SMALL_CAMPAIGN.replace(PICTOGRAM, photo(project, (60, 45))) + PRESS

@@ -276,7 +276,7 @@ def test_sample_campaign_builds_press_by_default_and_passes_preflight(tmp_path):
     result = build_campaign(loaded, PROJECT, tmp_path, only=[SAMPLE_POSTER], jobs=1)
     [poster] = result.results
     assert poster.ok, poster.error
-    assert poster.profile == "press" and poster.preflight["ok"], poster.preflight
+    assert poster.profile == "press" and poster.preflight.ok, poster.preflight
     assert not [w for w in poster.warnings if w.startswith(("colour", "crop marks", "contrast:"))]
     with pikepdf.open(result.folder / poster.file) as pdf:
         assert len(pdf.pages) == 1

@@ -29,6 +29,7 @@ from generator.output.proofs import (
     write_previews,
     write_proof_sheet,
 )
+from generator.preflight.report import PreflightSummary
 
 A4_FILE = "test-crossing_border-sign_A4_lo-en_DRAFT.pdf"
 A3L_FILE = "test-crossing_border-sign_A3-landscape_lo-en_DRAFT.pdf"
@@ -217,13 +218,11 @@ def test_proof_sheet_pages_statuses_and_escaping(built, folder, manifest):
     """Seven posters make two pages; warnings, failures, a missing PDF and markup are shown as such."""
     project, _ = built
     template = manifest.posters[0]
-    report = template.preflight or {}
+    report = template.preflight or PreflightSummary()
     posters = [replace(template, quantity=number + 1) for number in range(7)]
-    posters[1] = replace(posters[1], preflight={**report, "warnings": ["page 1: a thin line"]})
-    posters[2] = replace(posters[2], preflight={**report, "warnings": ["one", "two"]})
-    posters[3] = replace(
-        posters[3], preflight={**report, "ok": False, "errors": ["page 1: no TrimBox"]}
-    )
+    posters[1] = replace(posters[1], preflight=replace(report, warnings=("page 1: a thin line",)))
+    posters[2] = replace(posters[2], preflight=replace(report, warnings=("one", "two")))
+    posters[3] = replace(posters[3], preflight=replace(report, errors=("page 1: no TrimBox",)))
     posters[4] = replace(posters[4], preflight=None)
     posters[6] = replace(posters[6], file="gone_border-sign_A4_lo-en.pdf")
     sheet = Manifest(
@@ -248,10 +247,10 @@ def test_proof_sheet_pages_statuses_and_escaping(built, folder, manifest):
 
 
 def test_preflight_status_labels():
-    assert preflight_status({"ok": True, "errors": [], "warnings": []}) == ("OK", "ok")
-    assert preflight_status({"ok": True, "errors": [], "warnings": ["a"]})[0] == "1 warning"
-    assert preflight_status({"ok": True, "errors": [], "warnings": ["a", "b"]})[0] == "2 warnings"
-    assert preflight_status({"ok": False, "errors": ["x"], "warnings": ["a"]})[0] == "FAILED"
+    assert preflight_status(PreflightSummary()) == ("OK", "ok")
+    assert preflight_status(PreflightSummary(warnings=("a",)))[0] == "1 warning"
+    assert preflight_status(PreflightSummary(warnings=("a", "b")))[0] == "2 warnings"
+    assert preflight_status(PreflightSummary(errors=("x",), warnings=("a",)))[0] == "FAILED"
     assert preflight_status(None)[0] == "not checked"
 
 

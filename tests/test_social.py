@@ -102,9 +102,9 @@ def test_text_stays_on_the_card_at_every_size(rendered):
         width, height = PIXEL_SIZES[job.format.name]
         with pypdfium2.PdfDocument(pdf) as document:  # the page in CSS pixels: 0.75 pt each
             assert document[0].get_size() == pytest.approx((0.75 * width, 0.75 * height))
-        notes = card.report.as_dict()["checks"]
-        assert notes["safe area"]["status"] == "ok", job.name
-        assert notes["contrast"]["status"] in ("ok", "warning"), job.name
+        notes = card.report.checks
+        assert notes["safe area"].status == "ok", job.name
+        assert notes["contrast"].status in ("ok", "warning"), job.name
 
 
 def _expected_texts(campaign, job) -> dict[str, list[str]]:

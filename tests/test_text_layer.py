@@ -247,9 +247,9 @@ def test_every_text_of_every_sample_poster_reads_back_verbatim(tmp_path):
         assert len(result.results) == len(names)
         for poster in result.results:
             assert poster.ok, (poster.job.name, poster.error)
-            layer = poster.preflight["checks"]["text layer"]
-            read, _, total = layer["summary"].partition(" texts read back")[0].partition(" of ")
-            assert layer["status"] == "ok" and read == total and int(total) >= 20, layer
+            layer = poster.preflight.checks["text layer"]
+            read, _, total = layer.summary.partition(" texts read back")[0].partition(" of ")
+            assert layer.status == "ok" and read == total and int(total) >= 20, layer
             checked += int(total)
         built |= built_files(tmp_path / loaded.campaign.id)
     assert checked > 1500

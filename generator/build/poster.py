@@ -131,7 +131,7 @@ def _build_poster(
             reasons |= {"pictures": picture_errors} if picture_errors else {}
             return PosterResult(
                 job, False, error="; ".join(errors), warnings=warnings,
-                preflight=report.as_dict(), reasons=reasons,
+                preflight=report.summary(), reasons=reasons,
             )  # fmt: skip
         write_atomically(folder / job.filename, prepared.pdf)
         render_previews(folder, job.filename, prepared.pdf)  # here, in parallel
@@ -143,7 +143,7 @@ def _build_poster(
             sha256(prepared.pdf),
             None,
             warnings,
-            report.as_dict(),
+            report.summary(),
             fits=rendered.fits,
         )
     except PosterFailure as error:

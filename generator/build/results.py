@@ -18,7 +18,7 @@ from ..output.files import (
     sheet_is_fresh,
     write_manifest,
 )
-from ..output.manifest import Manifest, ManifestEntry
+from ..output.manifest import CardFiles, Manifest, ManifestEntry
 from ..output.print_order import write_order_sheet
 from ..output.proofs import (
     ORDER_SHEET,
@@ -29,6 +29,7 @@ from ..output.proofs import (
     write_proof_sheet,
 )
 from ..planning.plan import PosterJob
+from ..preflight.report import PreflightSummary
 from ..prepress.profiles import PrintSetup
 from ..render.social import companion_names
 
@@ -42,7 +43,7 @@ class PosterResult:
     sha256: str | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
-    preflight: dict | None = None
+    preflight: PreflightSummary | None = None
     detail: str | None = None  # traceback of an unexpected failure, for --verbose
     inputs: str | None = None  # hash of everything the poster depends on
     unchanged: bool = False  # inputs as in the last build: not rebuilt
@@ -53,12 +54,11 @@ class PosterResult:
     contact_warnings: list[str] = field(default_factory=list)  # as of the day of the build
     placeholders: list[str] = field(default_factory=list)  # stand-in assets it shows
     profile: str | None = None  # the print profile it was made with
-    extra: dict = field(default_factory=dict)  # a card's JPEG, post text and pixels
+    card: CardFiles | None = None  # a social-media card's JPEG, post text and pixels
     field: tuple | None = None  # the campaign field a failure comes from, for its line
 
     def manifest_entry(self) -> ManifestEntry:
         job = self.job
-        pixels = self.extra.get("pixels")
         return with_content(
             ManifestEntry(
                 file=str(self.file),
@@ -74,9 +74,7 @@ class PosterResult:
                 warnings=tuple(self.warnings),
                 inputs=self.inputs,
                 placeholders=tuple(self.placeholders),
-                jpeg=self.extra.get("jpeg"),
-                post_text=self.extra.get("post_text"),
-                pixels=(pixels[0], pixels[1]) if pixels else None,
+                card=self.card,
             ),
             job,
             self.contact_warnings,
@@ -114,7 +112,7 @@ def previous_entries(folder: Path) -> dict[str, ManifestEntry]:
 def intact(folder: Path, entry: ManifestEntry) -> bool:
     """The file the manifest lists is there and has the bytes it says."""
     path = folder / entry.file
-    companions = [name for name in (entry.jpeg, entry.post_text) if name is not None]
+    companions = [entry.card.jpeg, entry.card.post_text] if entry.card is not None else []
     return (
         path.is_file()
         and sha256(path.read_bytes()) == entry.sha256
@@ -123,12 +121,10 @@ def intact(folder: Path, entry: ManifestEntry) -> bool:
 
 
 def unchanged_result(job: PosterJob, entry: ManifestEntry) -> PosterResult:
-    card = {"jpeg": entry.jpeg, "post_text": entry.post_text, "pixels": entry.pixels}
     return PosterResult(
         job, True, entry.file, entry.pages, entry.sha256,
         warnings=list(entry.warnings), preflight=entry.preflight,
-        inputs=entry.inputs, unchanged=True, profile=entry.profile,
-        extra={k: value for k, value in card.items() if value is not None},
+        inputs=entry.inputs, unchanged=True, profile=entry.profile, card=entry.card,
     )  # fmt: skip
 
 

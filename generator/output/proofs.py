@@ -35,6 +35,7 @@ from PIL import Image
 from ..campaign.languages import LANGUAGES, LATIN_FONT, all_font_families
 from ..planning.formats import FORMAT_NAMES, MM_PER_PT, PaperFormat
 from ..preflight.pdfium_access import open_pdf
+from ..preflight.report import PreflightSummary
 from .files import atomic_file, write_atomically
 from .manifest import Manifest, ManifestEntry
 
@@ -180,13 +181,13 @@ class ProofError(Exception):
     """The proof sheet could not be made; the message says why."""
 
 
-def preflight_status(preflight: dict | None) -> tuple[str, str]:
+def preflight_status(preflight: PreflightSummary | None) -> tuple[str, str]:
     """(label, CSS class): "OK", "n warnings" or "FAILED", as a reviewer reads it."""
-    if not isinstance(preflight, dict):
+    if preflight is None:
         return "not checked", "unknown"
-    if not preflight.get("ok", False) or preflight.get("errors"):
+    if not preflight.ok:
         return "FAILED", "failed"
-    warnings = len(preflight.get("warnings") or [])
+    warnings = len(preflight.warnings)
     if warnings:
         return f"{warnings} warning{'' if warnings == 1 else 's'}", "warn"
     return "OK", "ok"
@@ -206,9 +207,9 @@ def write_proof_sheet(folder: Path, manifest: Manifest, project: Path | None = N
     for entry in posters:
         status, status_class = preflight_status(entry.preflight)
         pdf_path = folder / entry.file
-        card = entry.is_card  # a social-media card, shown beside the posters
+        card = entry.card if entry.is_card else None  # a social-media card, beside the posters
         sides = (1 if card else _pages(pdf_path)) if pdf_path.is_file() else None
-        shown = " · card {} × {} px".format(*(entry.pixels or ())) if card else ""
+        shown = " · card {} × {} px".format(*card.pixels) if card else ""
         cards.append(
             _Card(
                 file=entry.file,

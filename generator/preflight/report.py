@@ -1,8 +1,16 @@
-"""A preflight report: named checks, each ok, warning or error, with readable messages."""
+"""A preflight report: named checks, each ok, warning or error, with readable messages.
+
+``PreflightReport`` is the one the checks fill; ``PreflightSummary`` is what a build
+keeps of it (a poster's result, the manifest): frozen, without the per-check messages
+(``errors`` and ``warnings`` carry them) and the page count (the entry has its own).
+The summary becomes JSON only where it is written (``output.manifest.preflight_json``,
+for the manifest and ``poster preflight --json``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 STATUS_ORDER = {"ok": 0, "skipped": 0, "warning": 1, "error": 2}
 
@@ -57,19 +65,17 @@ class PreflightReport:
         if status:
             check.raise_to(status)
 
-    def as_dict(self) -> dict:
-        return {
-            "ok": self.ok,
-            "profile": self.profile,
-            "format": self.format,
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "fonts": self.fonts,
-            "checks": {
-                name: {"status": c.status, "summary": c.summary} for name, c in self.checks.items()
-            },
-            "measures": self.measures,
-        }
+    def summary(self) -> PreflightSummary:
+        """What a build keeps of the report: a frozen copy, without the messages per check."""
+        return PreflightSummary(
+            profile=self.profile,
+            format=self.format,
+            errors=tuple(self.errors),
+            warnings=tuple(self.warnings),
+            fonts=tuple(self.fonts),
+            checks={name: CheckSummary(c.status, c.summary) for name, c in self.checks.items()},
+            measures=dict(self.measures),
+        )
 
     def render(self, title: str = "") -> str:
         """The report as plain text, a line per check and one per problem."""
@@ -82,3 +88,28 @@ class PreflightReport:
             lines.append(f"  {check.status:<8} {check.name:<14} {check.summary}".rstrip())
             lines.extend(f"  {'':<8} {'':<14} - {message}" for message in check.messages)
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    status: str = "ok"  # ok | warning | error | skipped
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class PreflightSummary:
+    """A poster's preflight as its build result and the manifest keep it."""
+
+    profile: str = "digital"
+    format: str = ""
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    fonts: tuple[str, ...] = ()
+    checks: Mapping[str, CheckSummary] = field(default_factory=dict)
+    # Smallest text, lowest contrast...: as the checks measured them.
+    measures: Mapping[str, object] = field(default_factory=dict)
+    other: Mapping[str, Any] = field(default_factory=dict)  # keys an earlier version wrote
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

@@ -396,6 +396,7 @@ def build_card(job, campaign, project: Path, folder: Path, fits: dict):
     """Make one card and write its PNG, JPEG and post text; a PosterResult like a poster's."""
     from ..build.results import PosterResult
     from ..output.files import sha256, write_atomically
+    from ..output.manifest import CardFiles
     from ..typeset.layout import describe_fits
 
     card = render_card(job, campaign, project, fits)
@@ -407,13 +408,13 @@ def build_card(job, campaign, project: Path, folder: Path, fits: dict):
             False,
             error="preflight: " + "; ".join(report.errors),
             warnings=warnings,
-            preflight=report.as_dict(),
+            preflight=report.summary(),
         )
     jpeg_name, text_name = companion_names(job.filename)
     write_atomically(folder / jpeg_name, card.images.jpeg)
     write_atomically(folder / text_name, card.post_text.encode("utf-8"))
     write_atomically(folder / job.filename, card.images.png)  # last: the manifest's file
-    result = PosterResult(
+    return PosterResult(
         job,
         True,
         job.filename,
@@ -421,12 +422,7 @@ def build_card(job, campaign, project: Path, folder: Path, fits: dict):
         sha256(card.images.png),
         None,
         warnings,
-        report.as_dict(),
+        report.summary(),
         fits=card.fits,
+        card=CardFiles(jpeg_name, text_name, card.images.pixels),
     )
-    result.extra = {
-        "jpeg": jpeg_name,
-        "post_text": text_name,
-        "pixels": list(card.images.pixels),
-    }
-    return result

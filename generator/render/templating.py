@@ -195,7 +195,7 @@ class Text:
     rank: int = 0  # 0: the primary language; 1, 2, 3: the others in order
     size: float = 0.0  # font size in mm, the fit included
     floor: float = 0.0  # the smallest size legible for its role on this format
-    text_id: str = ""  # the id the PO exchange and the workspace know it by
+    text_id: str = ""  # its id in the PO files and the workspace: the key ("" for a number)
 
     @property
     def fit_id(self) -> str:
@@ -275,7 +275,6 @@ class PosterContext:
         value: str | None = None,
         where: str | None = None,
         source: Field | None = None,
-        text_id: str | None = None,
     ) -> Text:
         raw = value if value is not None else self.campaign.messages[key][lang]
         raw = fill_placeholders(raw, self.campaign)  # "{number:la-1554}": the contact's number
@@ -293,7 +292,7 @@ class PosterContext:
             markup = _balanced(raw, lang, font_stack(lang, alternative), round(measure_em, 2))
         else:
             markup = _with_breaks(raw, lang)
-        return Text(key, lang, markup, role, rank, size, floor, text_id or key)
+        return Text(key, lang, markup, role, rank, size, floor, key)
 
     def headline_measure_mm(self) -> float:
         """The width the headline is balanced for (a design may set it in a column)."""
@@ -306,14 +305,14 @@ class PosterContext:
         names: dict[str, str] | None = None,
         where: str | None = None,
         source: Field | None = None,
-        text_id: str | None = None,
     ) -> Stack:
-        """``key`` in every language of the poster; ``names``: the texts, when they are
-        not a message (a place's or a contact's name)."""
+        """``key`` (the text's id, as the PO files and the workspace know it) in every
+        language of the poster; ``names``: the texts, when they are not a message (a
+        place's or a contact's name)."""
         texts: list[Text] = []
         for rank, lang in enumerate(self.job.languages):
             value = names[lang] if names is not None else None
-            text = self.text(key, lang, role, rank, value, where, source, text_id)
+            text = self.text(key, lang, role, rank, value, where, source)
             if texts and text.size > texts[-1].size:  # never larger than the one before
                 text = replace(text, size=texts[-1].size)
             texts.append(text)
@@ -414,12 +413,11 @@ class PosterContext:
             "call_to_action": self.stack(design.call_to_action, "cta"),
             "place_label": self.stack(design.place_label, "label") if design.place_label else None,
             "place": self.stack(
-                f"place-{self.placement.id}",
+                name_id("placement", self.placement.id),
                 "place",
                 self.placement.name,
                 f"placement '{self.placement.id}' name",
                 ("placements", self.placement_index, "name"),
-                name_id("placement", self.placement.id),
             ),
             "pictogram": self.asset_url(design.pictogram, (*at_design, "pictogram")),
             "contacts": [
@@ -428,12 +426,11 @@ class PosterContext:
                     "long": len(contact.number) > 5,  # "021 251 128" takes two columns
                     "country": contact.country,
                     "name": self.stack(
-                        f"contact-{contact.id}",
+                        name_id("contact", contact.id),
                         "contact_name",
                         contact.name,
                         f"contact '{contact.id}' name",
                         ("contacts", campaign.contacts.index(contact), "name"),
-                        name_id("contact", contact.id),
                     ),
                 }
                 for contact in contacts
