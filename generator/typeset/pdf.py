@@ -277,7 +277,9 @@ def _render_poster(context: PosterContext, expected_pages: int) -> RenderedPoste
         passed_on = None  # the scales the family's other posters start from, if not these
         # A grown page must fit outright: the tolerance is for shrinking, and a grown
         # page that runs past its sheet at all pushes its foot into the safe area.
-        overgrown = before_growing is not None and any(s.overflow_mm > GROWN_OVERFLOW_MM for s in sheets)
+        overgrown = before_growing is not None and any(
+            s.overflow_mm > GROWN_OVERFLOW_MM for s in sheets
+        )
         if before_growing is not None and (tall or narrow or overgrown):
             fits, document = before_growing
             if grow_share == GROW_MIN_SHARE:  # a family's seed (it started from nothing)
