@@ -251,9 +251,8 @@ class PosterContext:
         LANGUAGES.declare(self.campaign.language_declarations())
         self.design = self.campaign.design(self.job.design_id)
         self.design_index = self.campaign.designs.index(self.design)
-        self.placement_index, self.placement = next(
-            (i, p) for i, p in enumerate(self.campaign.placements) if p.id == self.job.placement_id
-        )
+        self.placement = self.campaign.placement(self.job.placement_id)
+        self.placement_index = self.campaign.placements.index(self.placement)
         self.metadata = template_metadata(self.project, self.job.template)
         self.geometry = self._geometry()
 

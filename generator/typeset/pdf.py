@@ -54,9 +54,11 @@ from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import fetch  # noqa: E402
 
 from ..render.fetcher import ProjectURLFetcher  # noqa: E402
-from . import actualtext  # noqa: E402
+from . import actualtext, fill  # noqa: E402
+from .box_tree import descendants, elements_with, unwrap  # noqa: E402
 
 actualtext.install()  # copy and paste gives the printed words (Thai, Khmer, Burmese)
+fill.install()  # the room a sheet leaves goes to its messages (templates/base.css)
 
 TOLERANCE_PX = 0.75
 TOLERANCE_MM = 0.3
@@ -562,15 +564,15 @@ def measure_sheets(document) -> list[SheetMeasure]:
     """Each ``.sheet`` of the layout (one per page): overflow and the texts in it."""
     sheets = []
     for page in document.pages:
-        for sheet in _elements_with(page._page_box, "data-sheet"):
+        for sheet in elements_with(page._page_box, "data-sheet"):
             content_top = sheet.content_box_y()
             bottom = content_top + float(sheet.element.get("data-sheet")) * PX_PER_MM
             content_bottom = content_top
-            for child in map(_unwrap, sheet.children):
+            for child in map(unwrap, sheet.children):
                 if child.style["position"] in ("absolute", "fixed"):
                     continue
                 content_bottom = max(content_bottom, child.position_y + child.margin_height())
-            found = [(box, _measure_text(box)) for box in _elements_with(sheet, "data-fit")]
+            found = [(box, _measure_text(box)) for box in elements_with(sheet, "data-fit")]
             texts = tuple(text for _, text in found)
             # Texts side by side (a grid of contacts) take the page's height once:
             # each group counts the height its texts cover, not the sum of theirs.
@@ -591,9 +593,9 @@ def measure_sheets(document) -> list[SheetMeasure]:
             # any of them has. A column whose rows need more than the height it was
             # given (flex lines in WeasyPrint take the height of their first item)
             # overflows as well.
-            spare = sum(max(0.0, _leftover(box)) for box in _elements_with(sheet, "data-spare"))
+            spare = sum(max(0.0, _leftover(box)) for box in elements_with(sheet, "data-spare"))
             columns: dict[float, float] = {}
-            for column in _elements_with(sheet, "data-column"):
+            for column in elements_with(sheet, "data-column"):
                 left = _leftover(column)
                 overflow = max(overflow, -left)
                 row = round(column.position_y)  # columns side by side start level
@@ -615,7 +617,7 @@ def measure_sheets(document) -> list[SheetMeasure]:
 
 def _leftover(box) -> float:
     """How much taller a box is than its children together, in mm (below 0: shorter)."""
-    rows = sum(_unwrap(child).margin_height() for child in box.children)
+    rows = sum(unwrap(child).margin_height() for child in box.children)
     return (box.height - rows) / PX_PER_MM
 
 
@@ -642,10 +644,10 @@ def _measure_text(box) -> MeasuredText:
     content_right = left
     lines = 0
     length = 0.0  # the lines' widths together: the text's length set on one line
-    for line in map(_unwrap, box.children):
+    for line in map(unwrap, box.children):
         lines += 1
         line_right = left
-        for child in _descendants(line):
+        for child in descendants(line):
             if isinstance(child, boxes.TextBox):
                 line_right = max(line_right, child.position_x + child.width)
         content_right = max(content_right, line_right)
@@ -673,39 +675,7 @@ def _measure_text(box) -> MeasuredText:
     )
 
 
-def _elements_with(root, attribute: str):
-    """The principal box of each element carrying ``attribute``, in document order."""
-    stack = [(root, None)]
-    found = []
-    while stack:
-        box, parent_element = stack.pop()
-        box = _unwrap(box)
-        element = getattr(box, "element", None)
-        if (
-            isinstance(box, boxes.BlockContainerBox | boxes.FlexContainerBox)
-            and element is not None
-            and element is not parent_element
-            and element.get(attribute) is not None
-        ):
-            found.append(box)
-            if attribute == "data-fit":
-                continue
-        for child in reversed(getattr(box, "children", ())):
-            stack.append((child, element))
-    return found
-
-
 def _images(root):
-    for box in _descendants(root):
+    for box in descendants(root):
         if isinstance(box, boxes.ReplacedBox) and "block-image" in (box.element.get("class") or ""):
             yield box
-
-
-def _unwrap(box):
-    return getattr(box, "_box", box)
-
-
-def _descendants(box):
-    yield box
-    for child in getattr(box, "children", ()):
-        yield from _descendants(_unwrap(child))

@@ -313,11 +313,11 @@ def text_boxes(document, context, loaded: LoadedCampaign) -> list[TextBox]:
 
 def _text_boxes(root):
     """The first (outermost) box of each element naming a text, walking the layout as the
-    fit loop does (``pdf._descendants``: positioned boxes unwrapped)."""
-    from ..typeset.pdf import _descendants, _unwrap
+    fit loop does (``box_tree.descendants``: positioned boxes unwrapped)."""
+    from ..typeset.box_tree import descendants, unwrap
 
     seen: set[int] = set()
-    for box in _descendants(_unwrap(root)):
+    for box in descendants(unwrap(root)):
         element = getattr(box, "element", None)
         if element is None or id(element) in seen:
             continue
