@@ -140,11 +140,12 @@ def _charset(family: str) -> frozenset[int]:
     if not faces:
         raise FontError(not_installed(family))
     face = faces[0]  # the faces of one family share their character set closely enough
-    font = TTFont(face.file, fontNumber=face.index, lazy=True)
-    try:
-        return frozenset(font.getBestCmap())
-    finally:
-        font.close()
+    # HarfBuzz reads the cmap in C: 2 ms for a CJK face, where fontTools took 100 ms,
+    # paid at every load of a campaign with Chinese (the same set, checked in tests).
+    import uharfbuzz  # 40 ms to import: only when a character set is asked for
+
+    blob = uharfbuzz.Blob.from_file_path(str(face.file))
+    return frozenset(uharfbuzz.Face(blob, face.index).unicodes)
 
 
 @cache
