@@ -33,7 +33,7 @@ def build_poster(
     limits: Limits | None = None,
 ) -> PosterResult:
     """Make one poster and write it; never raises for a problem of this poster."""
-    from .. import preflight  # noqa: F401  (loaded, like the renderer, before the limits)
+    from ..preflight import read_back  # noqa: F401  (loaded, like the renderer, before the limits)
     from ..typeset.pdf import font_config
 
     setup = print_setup or resolve_print(campaign, project, "digital")

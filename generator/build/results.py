@@ -11,6 +11,7 @@ from pathlib import Path
 from ..campaign import Campaign
 from ..output.files import (
     OutputError,
+    companion_names,
     made_from,
     read_manifest,
     record_sheet,
@@ -31,7 +32,6 @@ from ..output.proofs import (
 from ..planning.plan import PosterJob
 from ..preflight.report import PreflightSummary
 from ..prepress.profiles import PrintSetup
-from ..render.social import companion_names
 
 
 @dataclass

@@ -215,3 +215,11 @@ class OutputError(OSError):
 
     def __str__(self) -> str:
         return self.message
+
+
+def companion_names(filename: str) -> list[str]:
+    """The files that go with a card's PNG (its JPEG and post text); none for a PDF."""
+    path = Path(filename)
+    if path.suffix != ".png":
+        return []
+    return [path.with_suffix(".jpg").name, path.with_suffix(".txt").name]

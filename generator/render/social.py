@@ -307,14 +307,6 @@ def _plain(text) -> str:
     return " ".join(plain.replace("\u200b", "").replace("\u2060", "").split())
 
 
-def companion_names(filename: str) -> list[str]:
-    """The files that go with a card's PNG (its JPEG and post text); none for a PDF."""
-    path = Path(filename)
-    if path.suffix != ".png":
-        return []
-    return [path.with_suffix(".jpg").name, path.with_suffix(".txt").name]
-
-
 # --- build ----------------------------------------------------------------------------
 
 
@@ -395,7 +387,7 @@ def check_card(pdf: bytes, paper: PaperFormat, images: CardImages):
 def build_card(job, campaign, project: Path, folder: Path, fits: dict):
     """Make one card and write its PNG, JPEG and post text; a PosterResult like a poster's."""
     from ..build.results import PosterResult
-    from ..output.files import sha256, write_atomically
+    from ..output.files import companion_names, sha256, write_atomically
     from ..output.manifest import CardFiles
     from ..typeset.layout import describe_fits
 
