@@ -9,33 +9,32 @@ or a manifest read for its preflight summaries (``report.py``), does not pay it.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .read_back import (
-        Check,
-        PreflightReport,
-        detect,
-        extract_text,
-        page_boxes,
-        preflight,
-        preflight_file,
-    )
+    from .read_back import detect as detect
+    from .read_back import extract_text as extract_text
+    from .read_back import preflight as preflight
+    from .read_back import preflight_file as preflight_file
+    from .report import Check as Check
+    from .report import PreflightReport as PreflightReport
+    from .structure import page_boxes as page_boxes
 
-__all__ = [
-    "Check",
-    "PreflightReport",
-    "detect",
-    "extract_text",
-    "page_boxes",
-    "preflight",
-    "preflight_file",
-]
+# Each name, and the module it comes from.
+_HOMES = {
+    "Check": "report",
+    "PreflightReport": "report",
+    "detect": "read_back",
+    "extract_text": "read_back",
+    "page_boxes": "structure",
+    "preflight": "read_back",
+    "preflight_file": "read_back",
+}
+__all__ = sorted(_HOMES)
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from . import read_back
-
-        return getattr(read_back, name)
+    if name in _HOMES:
+        return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

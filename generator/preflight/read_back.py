@@ -27,7 +27,7 @@ from ..planning.formats import PAPER_SIZES_MM, PaperFormat
 from ..prepress.profiles import PROFILES, PrintProfile
 from .drawing import check_drawing
 from .pdfium_access import open_pdf
-from .report import Check, PreflightReport
+from .report import PreflightReport
 from .structure import (
     check_boxes,
     check_colours,
@@ -41,16 +41,6 @@ from .structure import (
     size_mm,
 )
 from .text_layer import check_text_layer
-
-__all__ = [
-    "Check",
-    "PreflightReport",
-    "detect",
-    "extract_text",
-    "page_boxes",
-    "preflight",
-    "preflight_file",
-]
 
 
 def preflight(
