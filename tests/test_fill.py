@@ -10,7 +10,7 @@ import pytest
 from test_flow import render
 
 from generator.typeset import fill
-from generator.typeset.box_tree import elements_with, unwrap
+from generator.typeset.box_tree import elements_with, regions, unwrap
 
 PX_PER_MM = 96 / 25.4
 
@@ -18,11 +18,6 @@ PX_PER_MM = 96 / 25.4
 def _sheets(rendered):
     for page in rendered.document.pages:
         yield from elements_with(page._page_box, "data-sheet")
-
-
-def _regions(sheet):
-    children = [unwrap(child) for child in sheet.children]
-    return [c for c in children if c.style["position"] not in ("absolute", "fixed")]
 
 
 @pytest.mark.parametrize("design", ["border-sign", "tourist-poster", "flyer"])
@@ -33,16 +28,16 @@ def test_the_room_left_goes_to_the_growing_region_and_its_content_stands_in_the_
     assert fill.installed()
     for sheet in _sheets(rendered):
         assert "flex" not in sheet.style["display"]  # the reason: no flex measuring passes
-        regions = _regions(sheet)
-        last = regions[-1]
+        flow = regions(sheet)
+        last = flow[-1]
         foot = sheet.content_box_y() + sheet.height
         # The last region ends at the foot of the sheet, as in a flex column.
         assert abs(last.position_y + last.margin_height() - foot) < 0.5
         # Regions follow each other without gaps or overlaps.
-        for above, below in itertools.pairwise(regions):
+        for above, below in itertools.pairwise(flow):
             assert abs(above.position_y + above.margin_height() - below.position_y) < 0.5
-        growing = [r for r in regions if r.style["flex_grow"] > 0]
-        assert len(growing) == 1, [r.element.get("class") for r in regions]
+        growing = [r for r in flow if r.style["flex_grow"] > 0]
+        assert len(growing) == 1, [r.element.get("class") for r in flow]
         (region,) = growing
         children = [unwrap(child) for child in region.children]
         top = min(c.position_y for c in children) - region.content_box_y()

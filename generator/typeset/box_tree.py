@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from weasyprint.formatting_structure import boxes
 
 
-def elements_with(root, attribute: str):
-    """The principal box of each element carrying ``attribute``, in document order."""
+def elements_with(root, attribute: str, *, inside_found: bool = True):
+    """The principal box of each element carrying ``attribute``, in document order;
+    ``inside_found=False``: not looking inside a box found (a text's own spans)."""
     stack = [(root, None)]
     found = []
     while stack:
@@ -23,11 +24,17 @@ def elements_with(root, attribute: str):
             and element.get(attribute) is not None
         ):
             found.append(box)
-            if attribute == "data-fit":
+            if not inside_found:
                 continue
         for child in reversed(getattr(box, "children", ())):
             stack.append((child, element))
     return found
+
+
+def regions(sheet) -> list:
+    """The boxes of a sheet in its flow, top to bottom (not the positioned DRAFT mark)."""
+    children = map(unwrap, sheet.children)
+    return [child for child in children if child.style["position"] not in ("absolute", "fixed")]
 
 
 def unwrap(box):

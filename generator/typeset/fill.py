@@ -17,7 +17,7 @@ import weasyprint
 import weasyprint.layout
 
 from .actualtext import HOOKED_VERSION, HookError
-from .box_tree import elements_with, unwrap
+from .box_tree import elements_with, regions
 
 _ORIGINAL_LAYOUT_BACKGROUNDS = weasyprint.layout.layout_backgrounds
 
@@ -32,23 +32,18 @@ def fill_page(page) -> None:
 def fill_sheet(sheet) -> float:
     """Lengthen the growing regions of ``sheet`` by the room below its last region, move
     what follows them down, and return that room (px; 0 when there is none to give)."""
-    regions = [
-        unwrap(child)
-        for child in sheet.children
-        if unwrap(child).style["position"] not in ("absolute", "fixed")
-    ]
-    growing = [region for region in regions if region.style["flex_grow"] > 0]
-    if not growing:
+    flow = regions(sheet)
+    weights = sum(region.style["flex_grow"] for region in flow)
+    if not weights:
         return 0.0
-    bottom = max(region.position_y + region.margin_height() for region in regions)
+    bottom = max(region.position_y + region.margin_height() for region in flow)
     room = sheet.content_box_y() + sheet.height - bottom
     if room <= 0:
         return 0.0
-    weights = sum(region.style["flex_grow"] for region in growing)
     shift = 0.0
-    for region in regions:
+    for region in flow:
         region.translate(dy=shift)
-        if any(region is grown for grown in growing):
+        if region.style["flex_grow"] > 0:
             share = room * region.style["flex_grow"] / weights
             region.height += share
             inset = share * _content_position(region.style["align_content"])

@@ -55,7 +55,7 @@ from weasyprint.urls import fetch  # noqa: E402
 
 from ..render.fetcher import ProjectURLFetcher  # noqa: E402
 from . import actualtext, fill  # noqa: E402
-from .box_tree import descendants, elements_with, unwrap  # noqa: E402
+from .box_tree import descendants, elements_with, regions, unwrap  # noqa: E402
 
 actualtext.install()  # copy and paste gives the printed words (Thai, Khmer, Burmese)
 fill.install()  # the room a sheet leaves goes to its messages (templates/base.css)
@@ -567,12 +567,11 @@ def measure_sheets(document) -> list[SheetMeasure]:
         for sheet in elements_with(page._page_box, "data-sheet"):
             content_top = sheet.content_box_y()
             bottom = content_top + float(sheet.element.get("data-sheet")) * PX_PER_MM
-            content_bottom = content_top
-            for child in map(unwrap, sheet.children):
-                if child.style["position"] in ("absolute", "fixed"):
-                    continue
-                content_bottom = max(content_bottom, child.position_y + child.margin_height())
-            found = [(box, _measure_text(box)) for box in elements_with(sheet, "data-fit")]
+            content_bottom = max(
+                [content_top] + [box.position_y + box.margin_height() for box in regions(sheet)]
+            )
+            fitted = elements_with(sheet, "data-fit", inside_found=False)
+            found = [(box, _measure_text(box)) for box in fitted]
             texts = tuple(text for _, text in found)
             # Texts side by side (a grid of contacts) take the page's height once:
             # each group counts the height its texts cover, not the sum of theirs.
