@@ -48,7 +48,7 @@ ORDER_SHEET = "print-order.csv"
 POSTERS_PER_PROOF_PAGE = 6  # 3 rows × 2 columns on A4 portrait
 PAGES_PER_BATCH = 20  # drawn at a time: fpdf2 holds a batch's pictures and output in memory
 THUMBNAIL_PX = 560  # longest side of a proof sheet thumbnail at most: about 200 dpi as printed
-PREVIEW_DPI = 50  # an A4 preview is 585 px high, enough for a proof sheet thumbnail
+PREVIEW_DPI = 50  # an A4 preview is 585 px high: the whole poster on a screen
 PT_PER_INCH = 72
 # The proof sheet's thumbnails, made by the workers with the previews (a cache, not a
 # deliverable): the build's own process then only embeds them.
@@ -557,8 +557,7 @@ def _thumbnail(folder: Path, file: str) -> tuple[tuple[bytes, tuple[int, int]], 
     size in pixels; and its number of pages.
 
     The build's workers made it with the previews (``render_previews``); when
-    it is missing or older than the PDF, it is made here from the previews if
-    they are fresh, or else from the PDF.
+    it is missing or older than the PDF, it is made here the same way, from the PDF.
     """
     pdf = folder / file
     if pdf.suffix != ".pdf":  # a social-media card: its PNG is the picture
@@ -569,15 +568,9 @@ def _thumbnail(folder: Path, file: str) -> tuple[tuple[bytes, tuple[int, int]], 
     with open_pdf(pdf) as document:
         sides = len(document)
         made = thumbnail_path(folder, file)
-        if _newer(made, pdf):
-            jpeg = made.read_bytes()
-        else:
-            pngs = preview_paths(folder, file, min(sides, 2))
-            if all(_preview_fresh(png, pdf, PREVIEW_DPI) for png in pngs):
-                images: list[Image.Image] = [Image.open(png) for png in pngs]
-            else:
-                images = _thumbnail_pages(document)
-            jpeg = _thumbnail_jpeg(images)
+        jpeg = (
+            made.read_bytes() if _newer(made, pdf) else _thumbnail_jpeg(_thumbnail_pages(document))
+        )
     with Image.open(io.BytesIO(jpeg)) as image:  # reads the header only
         size = image.size
     return (jpeg, size), sides
