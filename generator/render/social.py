@@ -23,6 +23,7 @@ import io
 import re
 import struct
 from dataclasses import dataclass, field, replace
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,6 +58,7 @@ WIDE_HOTLINE_SHARE = 0.38
 _PROFILE_DATE = struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
 
 
+@cache  # made once per process: every card image embeds it
 def srgb_profile() -> bytes:
     """An sRGB ICC profile (LittleCMS's built-in), embedded in every card image; the same
     bytes in every build."""
