@@ -40,9 +40,8 @@ _INVISIBLE_CATEGORIES = {"Cf", "Zl", "Zp"}
 
 
 class FontError(PosterFailure):
-    """A declared font is missing, or a text has a character no font of its stack covers."""
-
-    field: tuple | None = None  # the campaign field at fault, set where the text is known
+    """A declared font is missing, or a text has a character no font of its stack covers
+    (the field at fault given where the text is known: ``PosterContext.text``)."""
 
 
 @dataclass(frozen=True)
